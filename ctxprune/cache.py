@@ -1,0 +1,147 @@
+"""Result and embedding cache: in-process LRU by default, Redis when configured.
+
+Redis is fail-open: a failing Redis never fails a request. The failure is counted
+(``ctxprune_cache_failures_total``) and the request is served uncached.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
+from typing import Any, Protocol
+
+from ctxprune.metrics import CACHE_FAILURES
+
+log = logging.getLogger(__name__)
+
+CACHE_VERSION = "1"  # bump when a change in the code changes what a cached result would hold
+
+
+def content_key(namespace: str, *parts: Any) -> str:
+    """A stable content hash of JSON-serialisable parts, prefixed by namespace and cache version."""
+    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return f"ctxprune:{CACHE_VERSION}:{namespace}:{hashlib.blake2b(blob.encode(), digest_size=16).hexdigest()}"
+
+
+class Cache(Protocol):
+    name: str
+
+    def get(self, key: str) -> bytes | None: ...
+    def set(self, key: str, value: bytes) -> None: ...
+    def get_many(self, keys: list[str]) -> list[bytes | None]: ...
+    def set_many(self, items: dict[str, bytes]) -> None: ...
+    def ping(self) -> bool: ...
+
+
+class MemoryCache:
+    """Thread-safe LRU with a time-to-live, bounded by entry count."""
+
+    name = "memory"
+
+    def __init__(self, max_entries: int = 2048, ttl_s: float | None = None):
+        self.max_entries = max_entries
+        self.ttl_s = ttl_s
+        self._data: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            item = self._data.get(key)
+            if item is None:
+                return None
+            stamp, value = item
+            if self.ttl_s is not None and time.monotonic() - stamp > self.ttl_s:
+                del self._data[key]
+                return None
+            self._data.move_to_end(key)
+            return value
+
+    def set(self, key: str, value: bytes) -> None:
+        with self._lock:
+            self._data[key] = (time.monotonic(), value)
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def get_many(self, keys: list[str]) -> list[bytes | None]:
+        return [self.get(k) for k in keys]
+
+    def set_many(self, items: dict[str, bytes]) -> None:
+        for k, v in items.items():
+            self.set(k, v)
+
+    def ping(self) -> bool:
+        return True
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class RedisCache:
+    """Redis behind the same interface; every error is swallowed, counted and logged once in a while."""
+
+    name = "redis"
+
+    def __init__(self, url: str, ttl_s: int = 86400, timeout_s: float = 0.25):
+        import redis  # the 'redis' extra
+
+        self.url = url
+        self.ttl_s = ttl_s
+        self._client = redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
+        self._last_log = 0.0
+
+    def _failed(self, op: str, exc: Exception) -> None:
+        CACHE_FAILURES.labels(backend="redis", op=op).inc()
+        now = time.monotonic()
+        if now - self._last_log > 30:
+            self._last_log = now
+            log.warning("redis %s failed, serving uncached: %s", op, exc)
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self._client.get(key)
+        except Exception as exc:  # fail open
+            self._failed("get", exc)
+            return None
+
+    def set(self, key: str, value: bytes) -> None:
+        try:
+            self._client.set(key, value, ex=self.ttl_s)
+        except Exception as exc:
+            self._failed("set", exc)
+
+    def get_many(self, keys: list[str]) -> list[bytes | None]:
+        if not keys:
+            return []
+        try:
+            return list(self._client.mget(keys))
+        except Exception as exc:
+            self._failed("mget", exc)
+            return [None] * len(keys)
+
+    def set_many(self, items: dict[str, bytes]) -> None:
+        if not items:
+            return
+        try:
+            pipe = self._client.pipeline(transaction=False)
+            for k, v in items.items():
+                pipe.set(k, v, ex=self.ttl_s)
+            pipe.execute()
+        except Exception as exc:
+            self._failed("mset", exc)
+
+    def ping(self) -> bool:
+        try:
+            return bool(self._client.ping())
+        except Exception as exc:
+            self._failed("ping", exc)
+            return False
+
+
+def make_cache(redis_url: str | None, *, max_entries: int = 2048, ttl_s: int = 86400, timeout_s: float = 0.25) -> Cache:
+    if redis_url:
+        return RedisCache(redis_url, ttl_s=ttl_s, timeout_s=timeout_s)
+    return MemoryCache(max_entries=max_entries, ttl_s=ttl_s)

@@ -1,0 +1,79 @@
+"""Request and result types shared by every kind, the library, the REST API and its OpenAPI schema."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+MAX_KEEP_STRINGS = 256
+
+
+class Budget(BaseModel):
+    """Exactly one of ``max_tokens`` or ``ratio``. A null budget (no Budget) means adaptive."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_tokens: int | None = Field(None, ge=1, description="keep at most this many tokens of the prunable input")
+    ratio: float | None = Field(None, gt=0.0, le=1.0, description="keep at most this share of the prunable input's tokens")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "Budget":
+        if (self.max_tokens is None) == (self.ratio is None):
+            raise ValueError("give exactly one of 'ratio' or 'max_tokens'")
+        return self
+
+    def limit(self, tokens_in: int) -> int:
+        if self.max_tokens is not None:
+            return self.max_tokens
+        return int(self.ratio * tokens_in)  # floor: the output must never exceed the ratio
+
+
+class PruneRequest(BaseModel):
+    """Fields every kind accepts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    budget: Budget | None = Field(None, description="null: adaptive minimal sufficient set")
+    keep: list[str] = Field(default_factory=list, max_length=MAX_KEEP_STRINGS,
+                            description="strings that must survive verbatim wherever they occur")
+    scorer: str | None = Field(None, description="relevance scorer by name (default from settings)")
+
+    @model_validator(mode="after")
+    def _keep_not_blank(self) -> "PruneRequest":
+        for i, k in enumerate(self.keep):
+            if not k.strip():
+                raise ValueError(f"keep[{i}] is blank")
+        return self
+
+
+class Unit(BaseModel):
+    """One unit a pruner kept or dropped, with the score and reason behind the decision."""
+
+    id: str
+    text: str
+    score: float | None = None
+    tokens: int = 0
+    reason: str = ""
+    group: str | None = Field(None, description="the container the unit belongs to (passage id, session id, ...)")
+
+
+class Stats(BaseModel):
+    tokens_in: int
+    tokens_out: int
+    tokenizer: str
+    latency_ms: float = 0.0
+    cache: Literal["hit", "miss", "off"] = "miss"
+    budget_tokens: int | None = None
+    budget_exceeded: bool = False
+    ratio: float = 0.0
+    method: str = ""
+    scorer: str = ""
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class PruneResult(BaseModel):
+    """Fields every kind returns; kinds add their own output shape."""
+
+    kept: list[Unit] = Field(default_factory=list)
+    dropped: list[Unit] = Field(default_factory=list)
+    stats: Stats

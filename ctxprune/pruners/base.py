@@ -1,0 +1,39 @@
+"""The pruner contract every kind follows: parse -> score -> select -> render.
+
+``__init__`` is cheap; ``warm_up()`` loads what the pruner needs; ``run(request)`` returns the
+kind's typed result with kept and dropped units, scores and token counts. Latency and cache
+fields of the stats are filled by the engine (``ctxprune.api``), not by pruners.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+from ctxprune.config import Settings
+from ctxprune.contract import PruneRequest, PruneResult
+from ctxprune.scoring import ScorerHub
+from ctxprune.tokens import TokenCounter
+
+
+class Pruner(ABC):
+    kind: ClassVar[str]
+    method: ClassVar[str]
+    request_model: ClassVar[type[PruneRequest]]
+    result_model: ClassVar[type[PruneResult]]
+    #: scorers warmed by ``warm_up`` (the relevance scorer named in the settings is added)
+    scorers: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, hub: ScorerHub, counter: TokenCounter, settings: Settings):
+        self.hub = hub
+        self.counter = counter
+        self.settings = settings
+
+    def warm_up(self) -> None:
+        self.hub.warm_up(list(self.scorers))
+
+    @abstractmethod
+    def run(self, request: PruneRequest) -> PruneResult: ...
+
+    def model_ids(self) -> list[str]:
+        """Ids of the models whose output a cached result depends on."""
+        return [self.settings.dense_model, self.counter.name]

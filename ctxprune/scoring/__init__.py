@@ -1,0 +1,51 @@
+"""Scorers registered by explicit name. ``ScorerHub`` builds them once, with shared models and cache."""
+from __future__ import annotations
+
+from typing import Callable
+
+from ctxprune.cache import Cache
+from ctxprune.config import Settings
+from ctxprune.errors import UnknownComponent
+from ctxprune.scoring.base import Scorer, minmax
+from ctxprune.scoring.bm25 import BM25Scorer
+from ctxprune.scoring.cross import CrossEncoderScorer
+from ctxprune.scoring.dense import DenseScorer, StaticScorer
+from ctxprune.scoring.fusion import FusionScorer
+from ctxprune.scoring.tfidf import TfidfScorer
+
+__all__ = ["ScorerHub", "SCORERS", "Scorer", "minmax", "available_scorers"]
+
+
+class ScorerHub:
+    """Holds one instance of each scorer, built on first use from the settings."""
+
+    def __init__(self, settings: Settings, shared_cache: Cache | None = None):
+        self.settings = settings
+        self.shared_cache = shared_cache
+        self._made: dict[str, Scorer] = {}
+
+    def get(self, name: str) -> Scorer:
+        if name not in SCORERS:
+            raise UnknownComponent("scorer", name, list(SCORERS))
+        if name not in self._made:
+            self._made[name] = SCORERS[name](self)
+        return self._made[name]
+
+    def warm_up(self, names: list[str]) -> None:
+        for n in names:
+            self.get(n).warm_up()
+
+
+SCORERS: dict[str, Callable[[ScorerHub], Scorer]] = {
+    "bm25": lambda hub: BM25Scorer(),
+    "tfidf": lambda hub: TfidfScorer(),
+    "dense": lambda hub: DenseScorer(hub.settings.dense_model, hub.settings.device, hub.shared_cache),
+    "static": lambda hub: StaticScorer(hub.shared_cache),
+    "cross": lambda hub: CrossEncoderScorer(hub.settings.cross_model, hub.settings.device),
+    "fusion": lambda hub: FusionScorer([(hub.get("bm25"), 1.0), (hub.get("dense"), 1.0)]),
+    "fusion-fast": lambda hub: FusionScorer([(hub.get("bm25"), 1.0), (hub.get("static"), 1.0)]),
+}
+
+
+def available_scorers() -> list[str]:
+    return sorted(SCORERS)

@@ -1,0 +1,70 @@
+"""Small text utilities: word tokens for sparse scoring, sentence spans, normalisation."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W_]+", re.UNICODE)
+
+# a compact English stop list: function words that carry no relevance signal
+STOPWORDS = frozenset(
+    """a an the and or but if then else of in on at to for from by with without about as into onto over under
+    is are was were be been being am do does did done have has had having it its it's this that these those
+    there here what which who whom whose when where why how i me my we our you your he him his she her they them
+    their not no nor so than too very can could should would may might must will shall also just only such
+    same other some any each both all most more few many much one s t""".split()
+)
+
+
+def normalize(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().lower()
+
+
+@lru_cache(maxsize=100_000)
+def _stem(w: str) -> str:
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        return w[:-1]
+    return w
+
+
+def words(text: str, *, drop_stop: bool = True) -> list[str]:
+    """Lower-cased word tokens (unicode letters/digits), light plural stemming, stop words dropped."""
+    toks = (m.group(0) for m in _WORD.finditer(unicodedata.normalize("NFKC", text).lower()))
+    return [_stem(t) for t in toks if not (drop_stop and t in STOPWORDS)]
+
+
+# Sentence boundaries: end punctuation followed by space and an upper-case letter, digit or quote.
+# Common abbreviations and initials ("Dr.", "U.S.", "J. K.") do not end a sentence.
+_ABBREV = {"mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "inc", "ltd", "co", "corp", "no", "vol",
+           "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "gen", "col", "lt",
+           "sgt", "capt", "rev", "fig", "e.g", "i.e", "approx", "est", "u.s", "mt", "ft"}
+_BOUNDARY = re.compile(r"(?<=[.!?。！？])([\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9À-ÖØ-Þ])|(?<=[。！？])()(?=\S)|()\n\s*\n+")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans of sentences in ``text``, covering it without the separating whitespace."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        cut = m.start() + len(m.group(1) or m.group(2) or m.group(3) or '')
+        head = text[start:cut].rstrip()
+        last = re.search(r"(\S+)$", head)
+        if last:
+            token = last.group(1).rstrip(".!?").lower()
+            if token in _ABBREV or (len(token) == 1 and token.isalpha()):
+                continue  # "Dr. Smith", "J. Smith": not a boundary
+        if head.strip():
+            spans.append((start + (len(text[start:cut]) - len(text[start:cut].lstrip())), start + len(head)))
+        start = m.end()
+    tail = text[start:]
+    if tail.strip():
+        lead = len(tail) - len(tail.lstrip())
+        spans.append((start + lead, start + len(tail.rstrip())))
+    return spans
+
+
+def split_sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in sentence_spans(text)]

@@ -1,0 +1,1 @@
+"""The ctxprune REST sidecar (FastAPI). Installed as the ``ctxprune_service`` package."""
