@@ -48,6 +48,16 @@ class Engine:
         self.ready = True
         MODELS_READY.set(1)
 
+    def clear_caches(self) -> None:
+        """Forget cached results and embeddings (benchmarks of the cold path use it)."""
+        clear = getattr(self.cache, "clear", None)
+        if clear is not None:
+            clear()
+        for scorer in self.hub.made():
+            embedder = getattr(scorer, "_embedder", None)
+            if embedder is not None:
+                embedder.clear_local()
+
     def parse(self, kind: str, request: PruneRequest | dict[str, Any]) -> PruneRequest:
         model = pruner_class(kind).request_model
         return request if isinstance(request, model) else model.model_validate(request)
