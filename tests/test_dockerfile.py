@@ -11,7 +11,7 @@ from typing import get_args
 
 import pytest
 
-from k8s_tools import ROOT, settings_env_names
+from tests.k8s_tools import ROOT, settings_env_names
 
 DOCKERFILE = ROOT / "Dockerfile"
 EXTRAS = re.compile(r"""["']?\.\[([a-z0-9_,\- ]+)\]["']?""")

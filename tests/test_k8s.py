@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from k8s_tools import OVERLAYS, need_module, render, render_text, settings_env_names
+from tests.k8s_tools import OVERLAYS, need_module, render, render_text, settings_env_names
 
 # oldest version the manifests claim to support, and the newest schema kubernetes-validate==1.37.0 ships
 K8S_VERSIONS = ("1.30.0", "1.37.0")
