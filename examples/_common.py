@@ -49,7 +49,7 @@ def pruner(kind: str, url: str | None = None, api_key: str | None = None):
     if kind not in available_kinds():
         raise SystemExit(f"kind {kind!r} is not registered in this installation (available: {available_kinds()})")
     engine = default_engine()
-    return lambda payload: engine.prune_dict(kind, payload)
+    return lambda payload: engine.prune(kind, payload).model_dump(mode="json")
 
 
 def count(text: str) -> int:

@@ -37,19 +37,25 @@ def main():
     ap.add_argument("--docs", type=int, default=3)
     ap.add_argument("--ratio", type=float, default=0.3)
     a = ap.parse_args()
+    import logging
+
     import openai
 
+    for noisy in ("httpx", "ctxprune.access", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     from ctxprune.config import Settings
     from ctxprune_service.app import create_app
 
     if "upstream_url" not in Settings.model_fields:
         raise SystemExit("this installation has no chat proxy (CTXPRUNE_UPSTREAM_URL): merge the middleware branch")
+    records = load_jsonl("rag", limit=a.docs)
     with serve_in_thread(stub_upstream(), free_port()) as upstream:
-        settings = Settings(redis_url=None, api_keys=KEY, upstream_url=f"{upstream}/v1")
+        # models load on the first request (warming every kind up front would load ones this example never uses)
+        settings = Settings(redis_url=None, api_keys=KEY, upstream_url=f"{upstream}/v1", warm_up_on_start=False)
         with serve_in_thread(create_app(settings), free_port(), ready_path="/readyz") as sidecar:
             client = openai.OpenAI(base_url=f"{sidecar}/v1", api_key=KEY, max_retries=0)
             total_in = total_out = 0
-            for rec in load_jsonl("rag", limit=a.docs):
+            for rec in records:
                 docs = "\n\n".join(f"{p['title']}: {' '.join(s.strip() for s in p['sentences'])}"
                                    for p in rec["context"]["passages"])
                 user = f"{docs}\n\nQuestion: {rec['query']}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import random
 import subprocess
@@ -79,6 +80,7 @@ def serve(port: int):
 
 
 def main():
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=40)
     ap.add_argument("--ratio", type=float, default=0.3)
