@@ -65,42 +65,57 @@ def main() -> None:
     ap.add_argument("--set", default="all", choices=["all", "dev"])
     ap.add_argument("--ratios", default="0.1,0.2")
     ap.add_argument("--w", action="append", default=[], help="override a MemoryWeights field, e.g. sparse=0.3")
+    ap.add_argument("--variant", action="append", default=[], help="compare weight variants: 'sparse=0.3,hop2=0.2'")
+    ap.add_argument("--every", type=int, default=1, help="use every n-th question (a quicker, spread sample)")
     ap.add_argument("--baselines", action="store_true")
     ap.add_argument("--limit", type=int)
     a = ap.parse_args()
-    rows = load(a.set)[: a.limit] if a.limit else load(a.set)
+    rows = load(a.set)[:: a.every]
+    rows = rows[: a.limit] if a.limit else rows
     ratios = [float(x) for x in a.ratios.split(",")]
     eng = Engine()
     eng.warm_up(["memory"])
     pruner = eng.pruner("memory")
-    if a.w:
-        kv = {k: type(getattr(pruner.weights, k))(v) for k, v in (x.split("=") for x in a.w)}
-        pruner.weights = replace(pruner.weights, **kv)
+    base = pruner.weights
+
+    def weights(items: list[str]):
+        kv = {k: type(getattr(base, k))(v) for k, v in (x.split("=") for x in items if x)}
+        return replace(base, **kv)
+
+    pruner.weights = weights(a.w)
+    eng.hub.get("dense").embed([ex["query"] for ex in rows])  # one batch: the per-question model call is not what is tuned
     print("weights", pruner.weights)
     if a.baselines:
         baselines(rows, ratios, eng)
     cnt = get_counter()
-    full_tokens = {}
-    for r in ratios:
-        rec, by_cat, kt, lat = [], defaultdict(list), [], []
-        for ex in rows:
-            t = time.perf_counter()
-            res = eng.prune("memory", ad.request(ex, {"ratio": r}), use_cache=False)
-            lat.append(time.perf_counter() - t)
-            body = res.model_dump(mode="json")
-            v = ad.recall(ex, body)
-            if v is None:
-                continue
-            rec.append(v)
-            by_cat[ex["meta"]["category_name"]].append(v)
-            key = ex["context"]["sessions"][0]["turns"][0][2] + str(len(ex["context"]["sessions"]))
-            if key not in full_tokens:
-                full_tokens[key] = cnt.count(ad.full(ex))
-            kt.append(cnt.count(ad.render(ex, body)) / full_tokens[key])
-        print(json.dumps({"ratio": r, "n": len(rec), "recall": round(statistics.mean(rec), 4),
-                          "by_category": {k: [round(statistics.mean(v), 4), len(v)] for k, v in sorted(by_cat.items())},
-                          "kept": round(statistics.mean(kt), 4), "kept_max": round(max(kt), 4),
-                          "p50_ms": round(1000 * statistics.median(lat), 1)}))
+    full_tokens: dict[str, int] = {}
+    for variant in a.variant or [""]:
+        pruner.weights = weights(a.w + variant.split(","))
+        for r in ratios:
+            line = evaluate(eng, rows, r, cnt, full_tokens)
+            print(json.dumps({"variant": variant, **line}), flush=True)
+
+
+def evaluate(eng: Engine, rows: list[dict], r: float, cnt, full_tokens: dict) -> dict:
+    rec, by_cat, kt, lat = [], defaultdict(list), [], []
+    for ex in rows:
+        t = time.perf_counter()
+        res = eng.prune("memory", ad.request(ex, {"ratio": r}), use_cache=False)
+        lat.append(time.perf_counter() - t)
+        body = res.model_dump(mode="json")
+        v = ad.recall(ex, body)
+        if v is None:
+            continue
+        rec.append(v)
+        by_cat[ex["meta"]["category_name"]].append(v)
+        key = ex["id"].rsplit("-q", 1)[0]
+        if key not in full_tokens:
+            full_tokens[key] = cnt.count(ad.full(ex))
+        kt.append(cnt.count(ad.render(ex, body)) / full_tokens[key])
+    return {"ratio": r, "n": len(rec), "recall": round(statistics.mean(rec), 4),
+            "by_category": {k: [round(statistics.mean(v), 4), len(v)] for k, v in sorted(by_cat.items())},
+            "kept": round(statistics.mean(kt), 4), "kept_max": round(max(kt), 4),
+            "p50_ms": round(1000 * statistics.median(lat), 1)}
 
 
 if __name__ == "__main__":

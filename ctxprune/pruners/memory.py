@@ -128,8 +128,7 @@ class MemoryPruner(Pruner):
         scope, event_turn = self.scope(req, idx, ref)
         limit = req.budget.limit(idx.tokens_in) if req.budget else None
         qvec = self.hub.get("dense").embed([req.query])[0]
-        partner_of = partners(idx)
-        cand, sc = score_turns(idx, req.query, qvec, scope, self.weights, partner_of)
+        cand, sc = score_turns(idx, req.query, qvec, scope, self.weights, partners(idx))
         score = np.full(idx.n, -1.0)
         score[cand] = sc.final
         must = np.array([any(k in line for k in req.keep) for line in idx.lines], dtype=bool) if req.keep else np.zeros(idx.n, bool)

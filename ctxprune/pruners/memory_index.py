@@ -72,6 +72,7 @@ class HistoryIndex:
     session_emb: np.ndarray  # unit mean of a session's turn embeddings
     faiss_index: object | None = None
     norm_texts: list[str] = field(default_factory=list)
+    speakers: list[str] = field(default_factory=list)
 
     @property
     def n(self) -> int:
@@ -137,7 +138,8 @@ def build_index(key: str, sessions, count: Callable[[str], int], count_many: Cal
                         score_texts=score_texts, costs=costs, header_costs=header_costs,
                         tokens_in=count(full) if full else 0, times=[parse_time(s.time) for s in sessions],
                         turn_bm25=_bm25(tok), session_bm25=_bm25(sess_docs), emb=emb, session_emb=sess_emb,
-                        faiss_index=faiss_index, norm_texts=[" ".join(line.lower().split()) for line in lines])
+                        faiss_index=faiss_index, norm_texts=[" ".join(line.lower().split()) for line in lines],
+                        speakers=[t.speaker for s in sessions for t in s.turns])
 
 
 class IndexCache:

@@ -18,6 +18,7 @@ from ctxprune.pruners.memory_index import HistoryIndex
 from ctxprune.pruners.memory_scope import Scope, proximity
 from ctxprune.pruners.memory_time import relative_mentions
 from ctxprune.scoring import minmax
+from ctxprune.textproc import words
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,9 @@ class MemoryWeights:
     temporal: float = 0.3  # temporal consistency in the fine score (only with a scope)
     hop2: float = 0.35  # second-pass relevance in the fine score
     seeds: int = 3  # best first-pass turns (distinct sessions) that expand the query
-    partner: float = 0.85  # a Q/A partner gets this share of its partner's score
+    partner_answer: float = 0.85  # the answer after a relevant question gets this share of its score
+    partner_question: float = 0.85  # the question before a relevant answer gets this share of its score
+    speaker: float = 0.3  # bonus for turns said by a speaker the question names
     candidates: int = 600  # long histories: turns kept for fine scoring
 
 
@@ -92,19 +95,23 @@ def temporal_consistency(idx: HistoryIndex, scope: Scope, cand: np.ndarray, text
     return out
 
 
-def partners(idx: HistoryIndex) -> np.ndarray:
-    """For each turn, its question/answer partner in the same session (-1 when none): the turn
-    after a question, or the question before an answer."""
+def partners(idx: HistoryIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Question/answer pairs in a session: for each turn, the answer that follows it when it asks
+    a question, and the question before it when it answers one (-1 when none)."""
     n = idx.n
-    out = np.full(n, -1)
+    answer, question = np.full(n, -1), np.full(n, -1)
     asks = np.array(["?" in line for line in idx.lines], dtype=bool)
-    so, sp = idx.session_of, [line.split(":", 1)[0] for line in idx.lines]
-    for i in range(n):
-        if asks[i] and i + 1 < n and so[i + 1] == so[i] and sp[i + 1] != sp[i]:
-            out[i] = i + 1
-        elif i > 0 and asks[i - 1] and so[i - 1] == so[i] and sp[i - 1] != sp[i]:
-            out[i] = i - 1
-    return out
+    so, sp = idx.session_of, idx.speakers
+    for i in range(n - 1):
+        if asks[i] and so[i + 1] == so[i] and sp[i + 1] != sp[i]:
+            answer[i], question[i + 1] = i + 1, i
+    return answer, question
+
+
+def named_speakers(idx: HistoryIndex, query: str) -> set[str]:
+    """Speakers of the history whose name the question mentions (as a word)."""
+    q = set(words(query, drop_stop=False))
+    return {s for s in set(idx.speakers) if s and set(words(s, drop_stop=False)) and set(words(s, drop_stop=False)) <= q}
 
 
 def candidates(idx: HistoryIndex, query: str, qvec: np.ndarray, w: MemoryWeights) -> np.ndarray:
@@ -123,7 +130,7 @@ def candidates(idx: HistoryIndex, query: str, qvec: np.ndarray, w: MemoryWeights
 
 
 def score_turns(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | None, w: MemoryWeights,
-                partner_of: np.ndarray) -> tuple[np.ndarray, TurnScores]:
+                pairs: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, TurnScores]:
     """Candidate turn ids and their scores (arrays over the candidates)."""
     cand = candidates(idx, query, qvec, w)
     s1 = _with_neighbours(_pass(idx, query, qvec, cand, w), idx, cand, w.neighbour)
@@ -146,13 +153,19 @@ def score_turns(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | 
     if scope is not None and (scope.span.start is not None or scope.span.end is not None):
         temporal = temporal_consistency(idx, scope, cand, idx.score_texts)
         final = final + w.temporal * temporal
+    named = named_speakers(idx, query)
+    if named and w.speaker:
+        final = final + w.speaker * np.array([idx.speakers[i] in named for i in cand], dtype=float)
     lifted = np.full(len(cand), -1)
-    if w.partner > 0:
-        pos = {int(t): j for j, t in enumerate(cand)}
-        base = final.copy()
+    pos = {int(t): j for j, t in enumerate(cand)}
+    base = final.copy()
+    for partner_of, share in ((pairs[1], w.partner_answer), (pairs[0], w.partner_question)):
+        # pairs[1][a] is the question before answer a: an answer is lifted by its question, and vice versa
+        if share <= 0:
+            continue
         for j, t in enumerate(cand):
             p = int(partner_of[t])
-            if p >= 0 and p in pos and w.partner * base[pos[p]] > final[j]:
-                final[j] = w.partner * base[pos[p]]
+            if p >= 0 and p in pos and share * base[pos[p]] > final[j]:
+                final[j] = share * base[pos[p]]
                 lifted[j] = p
     return cand, TurnScores(final=final, first=s1, second=s2, session=sess, temporal=temporal, partner_of=lifted)
