@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import zlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,7 +35,7 @@ class HashingEmbedder:
         out = np.zeros((len(texts), 384), dtype=np.float32)
         for i, t in enumerate(texts):
             for w in words(t):
-                out[i, hash(w) % 384] += 1.0
+                out[i, zlib.crc32(w.encode()) % 384] += 1.0
         return out / (np.linalg.norm(out, axis=1, keepdims=True) + 1e-9)
 
 
