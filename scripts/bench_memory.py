@@ -2,8 +2,9 @@
 
 usage: .venv/bin/python scripts/bench_memory.py [--sessions 1000] [--questions 5]
 
-The history is built from the LoCoMo dev conversations' sessions, repeated with later dates and
-a copy marker so every turn text is distinct. Prints, per stage, the time of one prune call:
+The history is built from the LoCoMo dev conversations' sessions (about 150), repeated with later
+dates up to the asked number of sessions; with --unique each copy carries a marker so every turn
+text is distinct (only the cold stage depends on it: it embeds every distinct text). Prints, per stage, the time of one prune call:
   cold        nothing cached: every turn is embedded (MiniLM) and the history index is built
   emb-cached  turn embeddings cached, history index rebuilt (the history changed: one session appended)
   warm        embeddings and history index cached, a new question each call
@@ -25,7 +26,7 @@ from ctxprune.api import Engine  # noqa: E402
 DATA = Path(os.environ.get("EVALDATA", Path(__file__).resolve().parent.parent.parent / "shared" / "evaldata")) / "memory"
 
 
-def long_history(n_sessions: int) -> tuple[list[dict], list[str]]:
+def long_history(n_sessions: int, unique: bool) -> tuple[list[dict], list[str]]:
     convs = [json.loads(line) for line in open(DATA / "locomo_by_conversation_dev.jsonl")]
     base = [s for c in convs for s in c["context"]["sessions"]]
     queries = [q["query"] for c in convs for q in c["queries"] if q["category"] in (1, 2, 3, 4)]
@@ -35,7 +36,7 @@ def long_history(n_sessions: int) -> tuple[list[dict], list[str]]:
         s = base[k % len(base)]
         copy = k // len(base)
         day = start + timedelta(days=2 * k)
-        turns = [{"id": f"S{k}:{i}", "speaker": t[1], "text": t[2] + (f" ({copy})" if copy else "")}
+        turns = [{"id": f"S{k}:{i}", "speaker": t[1], "text": t[2] + (f" ({copy})" if copy and unique else "")}
                  for i, t in enumerate(s["turns"])]
         sessions.append({"id": f"S{k}", "time": day.strftime("%-I:%M %p on %-d %B, %Y").lower(), "turns": turns})
     return sessions, queries
@@ -52,8 +53,11 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=1000)
     ap.add_argument("--questions", type=int, default=5)
     ap.add_argument("--ratio", type=float, default=0.1)
+    ap.add_argument("--unique", action="store_true", help="mark repeated sessions so every turn text is distinct "
+                    "(the cold stage then embeds all ~20k turns; without it the ~3.3k distinct texts repeat)")
     a = ap.parse_args()
-    sessions, queries = long_history(a.sessions)
+    sys.stdout.reconfigure(line_buffering=True)
+    sessions, queries = long_history(a.sessions, a.unique)
     eng = Engine()
     eng.warm_up(["memory"])
     pruner = eng.pruner("memory")
@@ -72,7 +76,7 @@ def main() -> None:
         pruner.indexes._data.clear()
         sec, stats = timed(eng, {"query": q, "sessions": hist, "budget": budget})
         rebuilt.append(sec)
-    print(json.dumps({"stage": "emb-cached", "seconds": [round(x, 3) for x in rebuilt]}))
+    print(json.dumps({"stage": "emb-cached", "seconds": [round(x, 3) for x in rebuilt]}), flush=True)
     warm = []
     for q in qs[2:]:
         sec, stats = timed(eng, {"query": q, "sessions": sessions, "budget": budget})
