@@ -1,6 +1,6 @@
 """Latency of the memory pruner on a long history: ~1,000 sessions (~200k tokens).
 
-usage: .venv/bin/python scripts/bench_memory.py [--sessions 1000] [--questions 5]
+usage: .venv/bin/python scripts/bench_memory.py [--sessions 1000] [--questions 5] [--max-turns 6] [--unique]
 
 The history is built from the LoCoMo dev conversations' sessions (about 150), repeated with later
 dates up to the asked number of sessions; with --unique each copy carries a marker so every turn
@@ -26,7 +26,7 @@ from ctxprune.api import Engine  # noqa: E402
 DATA = Path(os.environ.get("EVALDATA", Path(__file__).resolve().parent.parent.parent / "shared" / "evaldata")) / "memory"
 
 
-def long_history(n_sessions: int, unique: bool) -> tuple[list[dict], list[str]]:
+def long_history(n_sessions: int, unique: bool, max_turns: int | None = None) -> tuple[list[dict], list[str]]:
     convs = [json.loads(line) for line in open(DATA / "locomo_by_conversation_dev.jsonl")]
     base = [s for c in convs for s in c["context"]["sessions"]]
     queries = [q["query"] for c in convs for q in c["queries"] if q["category"] in (1, 2, 3, 4)]
@@ -37,7 +37,7 @@ def long_history(n_sessions: int, unique: bool) -> tuple[list[dict], list[str]]:
         copy = k // len(base)
         day = start + timedelta(days=2 * k)
         turns = [{"id": f"S{k}:{i}", "speaker": t[1], "text": t[2] + (f" ({copy})" if copy and unique else "")}
-                 for i, t in enumerate(s["turns"])]
+                 for i, t in enumerate(s["turns"][:max_turns])]
         sessions.append({"id": f"S{k}", "time": day.strftime("%-I:%M %p on %-d %B, %Y").lower(), "turns": turns})
     return sessions, queries
 
@@ -53,11 +53,12 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=1000)
     ap.add_argument("--questions", type=int, default=5)
     ap.add_argument("--ratio", type=float, default=0.1)
+    ap.add_argument("--max-turns", type=int, help="first turns of each session only (6 gives ~200k tokens for 1,000 sessions)")
     ap.add_argument("--unique", action="store_true", help="mark repeated sessions so every turn text is distinct "
                     "(the cold stage then embeds all ~20k turns; without it the ~3.3k distinct texts repeat)")
     a = ap.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
-    sessions, queries = long_history(a.sessions, a.unique)
+    sessions, queries = long_history(a.sessions, a.unique, a.max_turns)
     eng = Engine()
     eng.warm_up(["memory"])
     pruner = eng.pruner("memory")

@@ -25,6 +25,7 @@ from ctxprune.select import Candidate, fill_budget
 MAX_SESSIONS = 5000
 MAX_TURNS_PER_SESSION = 2000
 MAX_TEXT_CHARS = 100_000
+MAX_DROPPED_LISTED = 1000  # a long history lists its best-scored dropped turns; the rest are counted
 
 
 class Turn(BaseModel):
@@ -93,7 +94,7 @@ class MemoryPruner(Pruner):
         idx = self.indexes.get(key)
         if idx is None:
             dense = self.hub.get("dense")
-            idx = build_index(key, sessions, self.counter.count, self.counter.count_many, dense.embed)
+            idx = build_index(key, sessions, self.counter.count, dense.embed)
             self.indexes.put(idx)
         return idx
 
@@ -149,9 +150,12 @@ class MemoryPruner(Pruner):
                 break
             kept.discard(min(removable, key=lambda i: score[i]))
             out, tokens_out = self._render(req, idx, kept)
+        listed = self._dropped_listed(score, kept)
+        extra = self._extra(req, idx, ref, cand)
+        extra["dropped_not_listed"] = idx.n - len(kept) - len(listed)
         return MemoryResult(
             sessions=out, kept=self._units(idx, kept, score, must, sc, cand, dup_of, True),
-            dropped=self._units(idx, set(range(idx.n)) - kept, score, must, sc, cand, dup_of, False, limit is None),
+            dropped=self._units(idx, listed, score, must, sc, cand, dup_of, False, limit is None),
             time_scope=self._scope_out(scope, event_turn, idx, sessions),
             query_time=ref.isoformat() if ref else None,
             unparsed_times=[s.id for s, t in zip(sessions, idx.times) if t is None],
@@ -159,7 +163,14 @@ class MemoryPruner(Pruner):
                         budget_exceeded=bool(exceeded or (limit is not None and tokens_out > limit)),
                         ratio=round(tokens_out / max(idx.tokens_in, 1), 4), method=self.method,
                         scorer="bm25+dense, session+turn, two passes",
-                        extra=self._extra(req, idx, ref, cand)))
+                        extra=extra))
+
+    @staticmethod
+    def _dropped_listed(score: np.ndarray, kept: set[int]) -> list[int]:
+        rest = np.array(sorted(set(range(len(score))) - kept), dtype=int)
+        if len(rest) > MAX_DROPPED_LISTED:
+            rest = rest[np.argsort(-score[rest], kind="stable")[:MAX_DROPPED_LISTED]]
+        return rest.tolist()
 
     def _adaptive(self, score: np.ndarray, must: np.ndarray, dup_of: np.ndarray) -> list[int]:
         from ctxprune.select import adaptive_cut
@@ -205,7 +216,7 @@ class MemoryPruner(Pruner):
     def _units(self, idx, ids, score, must, sc: TurnScores, cand, dup_of, kept: bool, adaptive: bool = False) -> list[Unit]:
         pos = {int(t): j for j, t in enumerate(cand)}
         units = []
-        for i in sorted(ids, key=lambda i: -score[i]):
+        for i in sorted(ids, key=lambda i: -score[i]):  # noqa: B023
             j = pos.get(int(i))
             if kept:
                 reason = ("must-keep" if must[i] else "question/answer partner" if j is not None and sc.partner_of[j] >= 0
@@ -213,8 +224,8 @@ class MemoryPruner(Pruner):
             else:
                 reason = ("duplicate of turn " + str(dup_of[i]) if dup_of[i] >= 0 else "not a candidate (coarse stage)"
                           if j is None else "below the adaptive cut" if adaptive else "did not fit the budget")
-            units.append(Unit(id=self._turn_id(idx, i), text=idx.lines[i], score=round(float(score[i]), 4),
-                              tokens=int(idx.costs[i]), reason=reason, group=str(idx.session_of[i])))
+            units.append(Unit.model_construct(id=self._turn_id(idx, i), text=idx.lines[i], score=round(float(score[i]), 4),
+                                              tokens=int(idx.costs[i]), reason=reason, group=str(idx.session_of[i])))
         return units
 
     def _turn_id(self, idx: HistoryIndex, i: int) -> str:
@@ -233,12 +244,15 @@ class MemoryPruner(Pruner):
 
     @staticmethod
     def _extra(req: MemoryRequest, idx: HistoryIndex, ref: date | None, cand: np.ndarray) -> dict:
-        ids = [t.id for s in req.sessions for t in s.turns]
-        dups = sorted({x for x in ids if ids.count(x) > 1}) if len(ids) != len(set(ids)) else []
+        seen: set[str] = set()
+        dups: set[str] = set()
+        for s in req.sessions:
+            for t in s.turns:
+                (dups if t.id in seen else seen).add(t.id)
         known = [t for t in idx.times if t is not None]
         return {"sessions": len(req.sessions), "turns": idx.n, "candidates": int(len(cand)),
                 "empty_sessions": [s.id for s in req.sessions if not s.turns],
-                "duplicate_turn_ids": dups[:50],
+                "duplicate_turn_ids": sorted(dups)[:50],
                 "query_time_before_history": bool(ref and known and ref < min(known).date()),
                 "faiss": idx.faiss_index is not None}
 

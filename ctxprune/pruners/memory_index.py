@@ -78,11 +78,15 @@ class HistoryIndex:
     def n(self) -> int:
         return len(self.lines)
 
-    def bm25_turns(self, query: str) -> np.ndarray:
+    def bm25_turns(self, query: str, ids: np.ndarray | None = None) -> np.ndarray:
+        """BM25 of every turn, or of the turns ``ids`` only (cheaper on a long history)."""
         q = words(query)
-        if self.turn_bm25 is None or not q:
-            return np.zeros(self.n)
-        return np.asarray(self.turn_bm25.get_scores(q), dtype=float)
+        size = self.n if ids is None else len(ids)
+        if self.turn_bm25 is None or not q or size == 0:
+            return np.zeros(size)
+        if ids is None or len(ids) == self.n:
+            return np.asarray(self.turn_bm25.get_scores(q), dtype=float)
+        return np.asarray(self.turn_bm25.get_batch_scores(q, [int(i) for i in ids]), dtype=float)
 
     def bm25_sessions(self, query: str) -> np.ndarray:
         q = words(query)
@@ -104,8 +108,7 @@ def _bm25(docs: list[list[str]]) -> BM25Okapi | None:
     return BM25Okapi(docs, k1=1.2, b=0.75, epsilon=0.25) if docs else None
 
 
-def build_index(key: str, sessions, count: Callable[[str], int], count_many: Callable[[list[str]], list[int]],
-                embed: Callable[[list[str]], np.ndarray]) -> HistoryIndex:
+def build_index(key: str, sessions, count: Callable[[str], int], embed: Callable[[list[str]], np.ndarray]) -> HistoryIndex:
     session_of, position, lines, score_texts = [], [], [], []
     for si, s in enumerate(sessions):
         for ti, t in enumerate(s.turns):
@@ -115,8 +118,9 @@ def build_index(key: str, sessions, count: Callable[[str], int], count_many: Cal
             lines.append(line)
             cap = caption_of(t.model_extra)
             score_texts.append(f"{line} [image: {cap}]" if cap else line)
-    costs = np.asarray(count_many(lines), dtype=int) + 1 if lines else np.zeros(0, dtype=int)
-    header_costs = np.asarray(count_many([header_line(s.time) for s in sessions]), dtype=int) + 2
+    # one encode per line: cheaper than a thread-pooled batch for many short lines
+    costs = np.asarray([count(x) for x in lines], dtype=int) + 1 if lines else np.zeros(0, dtype=int)
+    header_costs = np.asarray([count(header_line(s.time)) for s in sessions], dtype=int) + 2
     full = render([(s.time, [turn_line(t.speaker, t.text) for t in s.turns]) for s in sessions if s.turns])
     tok = [words(t) for t in score_texts]
     sess_docs: list[list[str]] = [[] for _ in sessions]

@@ -49,7 +49,7 @@ class TurnScores:
 
 def _pass(idx: HistoryIndex, query: str, qvec: np.ndarray, cand: np.ndarray, w: MemoryWeights) -> np.ndarray:
     """Relevance of the candidate turns to one query (sparse + dense, min-max on the candidates)."""
-    sparse = idx.bm25_turns(query)[cand]
+    sparse = idx.bm25_turns(query, cand)
     dense = idx.emb[cand] @ qvec
     return w.sparse * minmax(sparse) + (1 - w.sparse) * minmax(dense)
 
