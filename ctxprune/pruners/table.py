@@ -20,6 +20,7 @@ from ctxprune.pruners.table_columns import (ColumnInfo, column_doc, column_score
 from ctxprune.pruners.table_parse import Table, TableOut, TableRequest, TableResult, cell_text, parse_table
 from ctxprune.pruners.table_render import pipe_text, render
 from ctxprune.pruners.table_rows import QuestionShape, condition_matrix, question_shape, row_text, spread_neighbours
+from ctxprune.pruners.table_sparse import bm25_vectorised
 from ctxprune.pruners.table_select import SubTable, fill_table, softmax_weights
 from ctxprune.scoring import minmax
 from ctxprune.select import adaptive_cut
@@ -32,10 +33,11 @@ class TableWeights:
     cond: float = 0.5
     sparse: float = 0.25
     dense: float = 0.25
-    dense_top: int = 48  # rows MiniLM re-scores (static embeddings score all rows)
-    col_temp: float = 0.12
+    dense_top: int = 16  # rows MiniLM re-scores (static embeddings score all rows)
+    large: int = 2000  # above this many rows, BM25 runs vectorised (table_sparse)
+    col_temp: float = 0.3
     cluster_boost: float = 1.5
-    row_temp: float = 0.15
+    row_temp: float = 0.05
     flat_share: float = 0.6  # weight of the uniform part of q for whole-column questions
 
 
@@ -88,7 +90,8 @@ class TablePruner(Pruner):
             return np.zeros(0)
         texts = self._row_texts(table)
         c = np.minimum(cond.sum(axis=1), 2.0) / 2.0
-        sparse = minmax(self.hub.get("bm25").score(query, texts))
+        sparse = minmax(self.hub.get("bm25").score(query, texts) if len(texts) <= w.large
+                        else bm25_vectorised(query, texts))
         fast = minmax(self.hub.get("static").score(query, texts))
         pre = w.cond * c + w.sparse * sparse + w.dense * fast
         top = np.argsort(-pre)[: w.dense_top]

@@ -58,8 +58,8 @@ def infer_type(name: str, values: list[str]) -> tuple[str, float]:
     return "category", uniq
 
 
-def describe(table: Table, j: int, max_examples: int = 3) -> ColumnInfo:
-    values = [r[j] for r in table.text]
+def describe(table: Table, j: int, max_examples: int = 3, sample: int = 1000) -> ColumnInfo:
+    values = [r[j] for r in table.text[:sample]]  # the type shows in the first thousand cells
     kind, uniq = infer_type(table.names[j], values)
     seen, examples = set(), []
     for v in values:

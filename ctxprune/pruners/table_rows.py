@@ -68,41 +68,57 @@ def _is_trivial(v: str) -> bool:
     return len(t) < 2 or t in STOPWORDS or t in ("", "-", "—", "n/a", "none", "null")
 
 
+def _prefilter(qwords: set[str], digits: bool) -> re.Pattern | None:
+    """A regex that any cell worth checking matches: it starts a question word (or holds a digit)."""
+    alts = sorted((re.escape(w) for w in qwords if len(w) > 1), key=len, reverse=True)
+    if digits:
+        alts.append(r"\d")
+    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + ")", re.I) if alts else None
+
+
 def match_column(qnorm: str, qwords: set[str], shape: QuestionShape, values: list[str]) -> np.ndarray:
-    """Condition match of every cell of one column in [0, 1], computed once per distinct value."""
+    """Condition match of every cell of one column in [0, 1], computed once per distinct value.
+
+    Only distinct values that share a word start with the question (or hold a digit when the
+    question has numbers) are examined, so a 10k-row column costs one regex pass.
+    """
     uniq: dict[str, int] = {}
     codes = np.fromiter((uniq.setdefault(v, len(uniq)) for v in values), dtype=np.int64, count=len(values))
     keys = list(uniq)
-    # document frequency of words inside this column: a word in every cell is no condition
-    toks = [set(words(k)) for k in keys]
-    counts = np.bincount(codes, minlength=len(keys)) if len(keys) else np.zeros(0)
-    df: dict[str, int] = {}
-    for t, c in zip(toks, counts):
-        for w in t:
-            df[w] = df.get(w, 0) + int(c)
-    n = max(len(values), 1)
     score = np.zeros(len(keys))
-    for u, k in enumerate(keys):
-        kn = norm_text(k)
-        if _is_trivial(kn):
-            continue
-        num = to_number(k) if shape.numbers or shape.comparisons else None
-        if len(kn) > 3 and kn in qnorm and not kn.strip().isdigit():
-            score[u] = 1.0
-            continue
-        if num is not None:
-            if any(abs(num - x) < 1e-9 for x in shape.numbers) and kn.strip().replace(" ", "").replace(".", "").isdigit():
-                score[u] = 0.9
-                continue
-            if any((num > x) if gt else (num < x) for gt, x in shape.comparisons):
-                score[u] = 0.5
-                continue
-        t = toks[u]
-        if t:
-            hit = [w for w in t if w in qwords and df.get(w, n) < 0.5 * n + 1]
-            if hit:
-                score[u] = 0.7 * sum(1.0 / (1.0 + np.log1p(df[w])) for w in hit) / len(t) + 0.2 * (len(hit) == len(t))
-    return score[codes] if len(keys) else np.zeros(0)
+    pat = _prefilter(qwords, bool(shape.numbers or shape.comparisons))
+    if pat is None or not keys:
+        return score[codes] if keys else np.zeros(0)
+    counts = np.bincount(codes, minlength=len(keys))
+    cand = [u for u, k in enumerate(keys) if pat.search(k)]
+    toks = {u: set(words(keys[u])) for u in cand}
+    df: dict[str, int] = {}  # cells of this column holding a question word: a word in every cell is no condition
+    for u in cand:
+        for w in toks[u] & qwords:
+            df[w] = df.get(w, 0) + int(counts[u])
+    n = max(len(values), 1)
+    for u in cand:
+        score[u] = _match_value(keys[u], toks[u], qnorm, qwords, shape, df, n)
+    return score[codes]
+
+
+def _match_value(k: str, t: set[str], qnorm: str, qwords: set[str], shape: QuestionShape,
+                 df: dict[str, int], n: int) -> float:
+    kn = norm_text(k)
+    if _is_trivial(kn):
+        return 0.0
+    if len(kn) > 3 and kn in qnorm and not kn.strip().isdigit():
+        return 1.0
+    num = to_number(k) if shape.numbers or shape.comparisons else None
+    if num is not None:
+        if any(abs(num - x) < 1e-9 for x in shape.numbers) and kn.strip().replace(" ", "").replace(".", "").isdigit():
+            return 0.9
+        if any((num > x) if gt else (num < x) for gt, x in shape.comparisons):
+            return 0.5
+    hit = [w for w in t if w in qwords and df.get(w, n) < 0.5 * n + 1]
+    if not hit:
+        return 0.0
+    return 0.7 * sum(1.0 / (1.0 + np.log1p(df[w])) for w in hit) / len(t) + 0.2 * (len(hit) == len(t))
 
 
 def condition_matrix(query: str, columns_text: list[list[str]], shape: QuestionShape) -> np.ndarray:
