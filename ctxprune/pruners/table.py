@@ -35,6 +35,8 @@ class TableWeights:
     dense: float = 0.25
     dense_top: int = 16  # rows MiniLM re-scores (static embeddings score all rows)
     large: int = 2000  # above this many rows, BM25 runs vectorised (table_sparse)
+    exact_cells: int = 50_000  # above this many cells, token counts are estimated from per-column samples
+    listed_rows: int = 1000  # dropped rows listed as units (the rest are counted in stats.extra)
     col_temp: float = 0.3
     cluster_boost: float = 1.5
     row_temp: float = 0.05
@@ -121,23 +123,41 @@ class TablePruner(Pruner):
         rows = np.argsort(-sc.row)[:k]
         return SubTable(cols, sorted(rows.tolist()), 0.0)
 
-    def _cell_tokens(self, table: Table, cols: list[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Tokens of every cell as the budget counts it (``str(v)``), counted once per distinct value."""
-        cols = list(range(table.n_cols)) if cols is None else cols
+    def _cell_tokens(self, table: Table) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Tokens of every cell as the budget counts it (``str(v)``), once per distinct value.
+
+        Past ``exact_cells`` cells, each column's tokens-per-character is measured on a sample of
+        its distinct values and the rest estimated from their length; the third value says so.
+        """
         out = np.zeros((table.n_rows, table.n_cols), dtype=np.int32)
-        for j in cols:
+        estimate = table.n_rows * table.n_cols > self.weights.exact_cells
+        count = self.counter.count
+        for j in range(table.n_cols):
             vals = [cell_text(r[j]) for r in table.rows]
             uniq = list(dict.fromkeys(vals))
-            cnt = dict(zip(uniq, self.counter.count_many(uniq)))
+            if estimate and len(uniq) > 300:
+                sample = uniq[:: max(1, len(uniq) // 300)]
+                per_char = sum(count(v) for v in sample) / max(1, sum(len(v) for v in sample))
+                cnt = {v: max(1, int(np.ceil(len(v) * per_char))) for v in uniq}  # ceil: err on the safe side
+            else:
+                cnt = {v: count(v) for v in uniq}
             out[:, j] = [cnt[v] for v in vals]
-        head = np.array(self.counter.count_many([str(c) for c in table.columns]), dtype=np.int32)
-        return out, head
+        head = np.array([count(str(c)) for c in table.columns], dtype=np.int32)
+        return out, head, estimate
+
+    def _count_table(self, cols: list, rows: list[list], estimate: tuple[np.ndarray, np.ndarray] | None) -> int:
+        """Tokens of the ``header | ...`` rendering; from the cell counts when the table is too large to encode."""
+        if estimate is None:
+            return self.counter.count(pipe_text(cols, rows))
+        cells, head = estimate
+        k = cells.shape[1]
+        return int(head.sum() + (k - 1) + cells.sum() + cells.shape[0] * k)
 
     # ---------------------------------------------------------------- run
     def run(self, req: TableRequest) -> TableResult:
         table = parse_table(req.table)
-        count = self.counter.count
-        tokens_in = count(pipe_text(table.columns, table.rows))
+        cells, head, estimated = self._cell_tokens(table)
+        tokens_in = self._count_table(table.columns, table.rows, (cells, head) if estimated else None)
         limit = req.budget.limit(tokens_in) if req.budget else None
         sc = self.score(req.query, table, req.scorer)
         must_cols, must_rows = self._must_keep(table, req.keep)
@@ -147,27 +167,36 @@ class TablePruner(Pruner):
             sub.columns = sorted(set(sub.columns) | set(np.flatnonzero(must_cols).tolist()))
             sub.rows = sorted(set(sub.rows) | set(np.flatnonzero(must_rows).tolist()))
         else:
-            cells, head = self._cell_tokens(table)
             p, q = self.weights_pq(sc)
             max_cells = int(req.budget.ratio * table.n_rows * table.n_cols) if req.budget.ratio else None
             sub = fill_table(p, q, cells, head, limit, must_cols, must_rows, max_cells=max_cells)
             exceeded = sub.exceeded
         cols = sorted(sub.columns, key=lambda j: j)
         rows = sorted(sub.rows)
-        out_cols, out_rows, tokens_out = self._project(table, cols, rows)
+        est = (cells, head) if estimated else None
+        out_cols, out_rows, tokens_out = self._project(table, cols, rows, est)
         while limit is not None and tokens_out > limit and rows:  # joins may cost a token more than estimated
-            removable = [i for i in rows if not must_rows[i]]
+            removable = sorted((i for i in rows if not must_rows[i]), key=lambda i: sc.row[i])
             if not removable or len(rows) == 1:
                 exceeded = True
                 break
-            rows.remove(min(removable, key=lambda i: sc.row[i]))
-            out_cols, out_rows, tokens_out = self._project(table, cols, rows)
+            over, drop = tokens_out - limit, set()
+            for i in removable:  # the worst rows whose cost covers the excess
+                drop.add(i)
+                over -= int(cells[i, cols].sum()) + len(cols)
+                if over <= 0 or len(drop) == len(rows) - 1:
+                    break
+            rows = [i for i in rows if i not in drop]
+            out_cols, out_rows, tokens_out = self._project(table, cols, rows, est)
         return self._result(req, table, sc, cols, rows, out_cols, out_rows, tokens_in, tokens_out, limit,
-                            exceeded, must_cols, must_rows)
+                            exceeded, must_cols, must_rows, estimated)
 
-    def _project(self, table: Table, cols: list[int], rows: list[int]) -> tuple[list, list[list], int]:
+    def _project(self, table: Table, cols: list[int], rows: list[int],
+                 est: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[list, list[list], int]:
         out_cols = [table.columns[j] for j in cols]
         out_rows = [[table.rows[i][j] for j in cols] for i in rows]
+        if est is not None and len(rows) * len(cols) > self.weights.exact_cells:
+            return out_cols, out_rows, self._count_table(out_cols, out_rows, (est[0][np.ix_(rows, cols)], est[1][cols]))
         return out_cols, out_rows, self.counter.count(pipe_text(out_cols, out_rows))
 
     @staticmethod
@@ -187,7 +216,7 @@ class TablePruner(Pruner):
 
     def _result(self, req: TableRequest, table: Table, sc: Scores, cols: list[int], rows: list[int], out_cols: list,
                 out_rows: list[list], tokens_in: int, tokens_out: int, limit: int | None, exceeded: bool,
-                must_cols: np.ndarray, must_rows: np.ndarray) -> TableResult:
+                must_cols: np.ndarray, must_rows: np.ndarray, tokens_estimated: bool = False) -> TableResult:
         kc, kr = set(cols), set(rows)
 
         def col_unit(j: int, reason: str) -> Unit:
@@ -212,7 +241,9 @@ class TablePruner(Pruner):
         why = "below the adaptive cut" if limit is None else "did not fit the budget"
         kept = [col_unit(j, col_reason(j)) for j in cols] + [row_unit(i, row_reason(i)) for i in rows]
         dropped = [col_unit(j, "column " + why) for j in range(table.n_cols) if j not in kc]
-        dropped += sorted((row_unit(i, why) for i in range(table.n_rows) if i not in kr), key=lambda u: -(u.score or 0))
+        gone = [i for i in range(table.n_rows) if i not in kr]
+        gone = sorted(gone, key=lambda i: -sc.row[i])
+        dropped += [row_unit(i, why) for i in gone[: self.weights.listed_rows]]
         types = [sc.cols[j].kind for j in cols]
         stats = Stats(tokens_in=tokens_in, tokens_out=tokens_out, tokenizer=self.counter.name, budget_tokens=limit,
                       budget_exceeded=bool(exceeded or (limit is not None and tokens_out > limit)),
@@ -220,9 +251,10 @@ class TablePruner(Pruner):
                       scorer=req.scorer or "bm25+minilm columns, conditions+bm25+static/minilm rows",
                       extra={"cells_in": table.n_rows * table.n_cols, "cells_out": len(cols) * len(rows),
                              "whole_column": sc.shape.whole_column,
-                             "rendered_tokens": None})
+                             "rendered_tokens": None, "tokens_estimated": bool(tokens_estimated),
+                             "dropped_rows_not_listed": max(0, table.n_rows - len(rows) - self.weights.listed_rows)})
         text = render(req.format, out_cols, out_rows, table.title, types=types)
-        stats.extra["rendered_tokens"] = self.counter.count(text)
+        stats.extra["rendered_tokens"] = self.counter.count(text) if len(text) < 400_000 else None
         return TableResult(table=TableOut(title=table.title or None, columns=out_cols, rows=out_rows),
                            kept_columns=cols, kept_rows=rows, rendered=text, format=req.format,
                            kept=kept, dropped=dropped, stats=stats)

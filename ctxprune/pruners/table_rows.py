@@ -90,7 +90,13 @@ def match_column(qnorm: str, qwords: set[str], shape: QuestionShape, values: lis
     if pat is None or not keys:
         return score[codes] if keys else np.zeros(0)
     counts = np.bincount(codes, minlength=len(keys))
-    cand = [u for u, k in enumerate(keys) if pat.search(k)]
+    wpat = _prefilter(qwords, False)
+    cand = [u for u, k in enumerate(keys) if wpat is not None and wpat.search(k)]
+    if shape.numbers or shape.comparisons:  # values sharing no word with the question: numeric test only
+        seen = set(cand)
+        for u, k in enumerate(keys):
+            if u not in seen and pat.search(k):
+                score[u] = _match_number(k, shape)
     toks = {u: set(words(keys[u])) for u in cand}
     df: dict[str, int] = {}  # cells of this column holding a question word: a word in every cell is no condition
     for u in cand:
@@ -100,6 +106,18 @@ def match_column(qnorm: str, qwords: set[str], shape: QuestionShape, values: lis
     for u in cand:
         score[u] = _match_value(keys[u], toks[u], qnorm, qwords, shape, df, n)
     return score[codes]
+
+
+def _match_number(k: str, shape: QuestionShape) -> float:
+    try:
+        num, plain = float(k.replace(",", "")), True
+    except ValueError:
+        num, plain = to_number(k), False
+    if num is None:
+        return 0.0
+    if plain and any(abs(num - x) < 1e-9 for x in shape.numbers):
+        return 0.9
+    return 0.5 if any((num > x) if gt else (num < x) for gt, x in shape.comparisons) else 0.0
 
 
 def _match_value(k: str, t: set[str], qnorm: str, qwords: set[str], shape: QuestionShape,

@@ -1,37 +1,38 @@
 """Vectorised BM25 of many rows against one question, for tables too large for rank-bm25's per-row Python.
 
-scikit-learn's CountVectorizer, restricted to the question's own words, gives term frequencies for
-all rows in one pass; the Okapi formula is then applied with numpy. Same tokenizer (``words``)
-as the hub's BM25 scorer, so the two agree on what a term is.
+All row texts are joined into one string; each question term is found with one regular-expression
+pass over it (plural forms too, as ``words`` folds them), and matches are mapped to rows with
+``numpy.searchsorted`` on the row offsets. The Okapi formula is then applied with numpy.
 """
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 import numpy as np
-from sklearn.feature_extraction.text import CountVectorizer
 
 from ctxprune.textproc import words
 
 
 def bm25_vectorised(query: str, texts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> np.ndarray:
-    q = sorted(set(words(query)))
-    if not q or not texts:
-        return np.zeros(len(texts))
-    vec = CountVectorizer(vocabulary=q, lowercase=True, token_pattern=r"(?u)[^\W_]+")
-    # words() folds plurals ("films" -> "film"): count the plural form of each query term as the term
-    tf = vec.transform(texts).astype(float).tocsc()
-    plural = CountVectorizer(vocabulary=[w + "s" for w in q], lowercase=True, token_pattern=r"(?u)[^\W_]+")
-    tf = tf + plural.transform(texts).astype(float).tocsc()
-    lengths = np.fromiter((t.count(" ") + 1 for t in texts), dtype=float, count=len(texts))
-    avg = lengths.mean() or 1.0
     n = len(texts)
-    df = np.diff(tf.indptr).astype(float)
-    idf = np.maximum(np.log((n - df + 0.5) / (df + 0.5) + 1.0), 0.0)
+    terms = sorted(set(words(query)))
+    if not terms or not n:
+        return np.zeros(n)
+    joined = "\n".join(texts).lower()
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n) + 1
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    doc_len = np.maximum(lengths / 6.0, 1.0)  # words ~ characters / 6: only the ratio to the mean matters
+    norm = k1 * (1 - b + b * doc_len / doc_len.mean())
     out = np.zeros(n)
-    norm = k1 * (1 - b + b * lengths / avg)
-    for j in range(len(q)):
-        lo, hi = tf.indptr[j], tf.indptr[j + 1]
-        rows, f = tf.indices[lo:hi], tf.data[lo:hi]
-        out[rows] += idf[j] * f * (k1 + 1) / (f + norm[rows])
+    for t in terms:
+        # literal-first pattern (fast scan); the left word boundary is checked on the matches only
+        pos = np.fromiter((m.start() for m in re.finditer(re.escape(t) + r"(?:s|es)?\b", joined)
+                           if m.start() == 0 or not joined[m.start() - 1].isalnum()), dtype=np.int64)
+        if pos.size == 0:
+            continue
+        tf = np.bincount(np.searchsorted(starts, pos, side="right") - 1, minlength=n).astype(float)
+        df = float((tf > 0).sum())
+        idf = max(np.log((n - df + 0.5) / (df + 0.5) + 1.0), 0.0)
+        out += idf * tf * (k1 + 1) / (tf + norm)
     return out
