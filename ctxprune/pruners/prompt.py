@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass
 
@@ -53,7 +54,7 @@ class PromptResult(PruneResult):
 class FinePlan:
     share: float = 0.25  # part of the budget the thinned sentences may use
     keep_rate: float = 0.55  # thinned sentences keep about this share of their tokens
-    max_lm_tokens: int = 1200  # the most context tokens the LM reads per request (speed)
+    max_lm_tokens: int = 400  # the most context tokens the LM reads per request (speed; see docs/prompt.md)
     min_budget: int = 120  # below this many budget tokens the fine stage does not run
 
 
@@ -131,8 +132,9 @@ class PromptPruner(Pruner):
             k = adaptive_cut(scores[[u.index for u in content]], mass=0.85, min_keep=min(3, len(content)), max_share=0.5)
             best = np.argsort(-scores[[u.index for u in content]])[:k]
             limit = int(sum(costs[content[i].index] for i in best) * 1.1) if content else 0
-        want_fine = req.fine is not False and req.scorer is None and limit >= self.plan.min_budget
-        lm, fine_state = self._lm() if want_fine else (None, "off" if req.fine is False or req.scorer else "skipped: budget too small")
+        want_fine = (req.fine is not False and req.scorer is None and limit >= self.plan.min_budget
+                     and os.environ.get("CTXPRUNE_PROMPT_FINE", "auto") != "off")
+        lm, fine_state = self._lm() if want_fine else (None, "off" if limit >= self.plan.min_budget else "skipped: budget too small")
         fine_budget = int(self.plan.share * limit) if lm is not None else 0
 
         cands = [Candidate(u.index, float(scores[u.index]), costs[u.index], must[u.index], group=str(u.segment))

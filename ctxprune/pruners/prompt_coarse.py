@@ -1,7 +1,8 @@
 """The coarse stage of DSPC: score every sentence of the context against the question.
 
 Relevance is TF-IDF cosine (fitted on the context's own sentences) fused with dense cosine
-(MiniLM, or the static wordllama model when the context is long), plus the score of the
+(MiniLM for short contexts, the static wordllama model otherwise: MiniLM costs ~0.1 s per 30
+sentences on 2 cores, which a 30k-token context cannot afford), plus the score of the
 sentence's segment as a whole (a passage that answers lifts its sentences), and a second hop:
 the query expanded with the best first-hop sentences finds the bridge sentence of a two-hop
 question. With no question, the query is the context's top TF-IDF keywords.
@@ -25,7 +26,7 @@ class CoarseWeights:
     hop2: float = 0.2
     segment: float = 0.25
     seeds: int = 2
-    dense_max_units: int = 1500  # above this many sentences the static model embeds (speed)
+    dense_max_units: int = 40  # up to this many sentences MiniLM embeds; above, the static model (speed)
 
 
 def keywords(texts: list[str], k: int = 12) -> str:
@@ -64,7 +65,7 @@ class CoarseScorer:
         tfidf = self.hub.get("tfidf")
         dname = self.dense_name(len(texts))
         dense = self.hub.get(dname)
-        emb = dense.embed([query, *texts])
+        emb = np.nan_to_num(dense.embed([query, *texts]))  # the static model gives NaN for punctuation-only text
         q, e = emb[0], emb[1:]
 
         def hop(qvec: np.ndarray, qtext: str) -> np.ndarray:
@@ -92,5 +93,5 @@ class CoarseScorer:
                 seg_text[u.segment].append(u.text(context))
         texts = [" ".join(t) for t in seg_text]
         sparse = minmax(self.hub.get("tfidf").score(query, texts))
-        e = self.hub.get(dname).embed([t[:2000] for t in texts])
+        e = np.nan_to_num(self.hub.get(dname).embed([t[:2000] for t in texts]))
         return self.w.sparse * sparse + (1 - self.w.sparse) * minmax(e @ qvec)
