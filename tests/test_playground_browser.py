@@ -127,11 +127,9 @@ def test_playground_runs_a_sample(kind, server, served_kinds, auth_enforced, bro
             assert "API key" in page.inner_text("#notice")
         page.fill("#api-key", API_KEY)
         page.dispatch_event("#api-key", "change")
-        button = page.locator(f'#kinds .kind[data-kind="{kind}"]')
-        button.wait_for()
-        assert button.is_enabled()
-        button.click()
-        page.wait_for_function("document.getElementById('query').value.length > 0")
+        page.click(f'#kinds .kind[data-kind="{kind}"]:not([disabled])')  # waits until discovery enabled it
+        page.wait_for_selector(f'body[data-kind="{kind}"]')  # the form holds the kind's first sample
+        assert page.input_value("#query")
         with page.expect_response(lambda r: r.url.endswith(f"/v1/prune/{kind}"), timeout=180_000) as info:
             page.click("#run")
         response = info.value

@@ -81,21 +81,28 @@
       b.addEventListener("click", () => selectKind(k));
       nav.appendChild(b);
     });
-    const first = served.includes(state.kind) ? state.kind : served.find(k => k in KINDS) || served[0];
+    if (served.includes(state.kind)) {  // keep what the user was editing
+      nav.querySelector('[data-kind="' + state.kind + '"]').classList.add("active");
+      return;
+    }
+    const first = served.find(k => k in KINDS) || served[0];
     if (first) selectKind(first);
   }
 
   async function selectKind(kind) {
     state.kind = kind;
+    delete document.body.dataset.kind;
     document.querySelectorAll("#kinds .kind").forEach(b => b.classList.toggle("active", b.dataset.kind === kind));
+    let samples = [];
+    if (kind in KINDS) {
+      const resp = await fetch("/ui/static/samples/" + kind + ".json");
+      samples = resp.ok ? await resp.json() : [];
+    }
+    if (state.kind !== kind) return;  // another kind was picked while the samples loaded
     const cfg = KINDS[kind] || GENERIC;
     $("query-label").textContent = cfg.queryLabel;
     $("content-label").textContent = cfg.contentLabel;
-    state.samples = [];
-    if (kind in KINDS) {
-      const resp = await fetch("/ui/static/samples/" + kind + ".json");
-      state.samples = resp.ok ? await resp.json() : [];
-    }
+    state.samples = samples;
     const sel = $("sample");
     sel.replaceChildren();
     state.samples.forEach((s, i) => {
@@ -106,6 +113,7 @@
     if (!state.samples.length) sel.appendChild(R.el("option", null, "(no bundled sample: paste a request)"));
     loadSample(0);
     clearResult();
+    document.body.dataset.kind = kind;  // the form holds this kind's first sample
   }
 
   function loadSample(i) {
