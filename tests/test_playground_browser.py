@@ -3,8 +3,8 @@
 Needs ``/usr/bin/chromium`` (``apt-get install -y chromium``) and the ``playwright`` Python package
 (dev extra); Playwright's own browser download is never used. Outside CI the test skips when either
 is missing; with CI=true it fails instead. Kinds whose pruner is not registered on the server are
-skipped one by one, with a message. Screenshots go to $CTXPRUNE_SCREENSHOTS (default: pytest's
-tmp dir); ``CTXPRUNE_SCREENSHOTS=docs`` refreshes docs/playground.png, the README's picture.
+skipped one by one, with a message. A full-page screenshot per kind goes to pytest's tmp dir;
+``CTXPRUNE_SCREENSHOTS=docs`` also refreshes docs/playground.png, the README's picture.
 """
 from __future__ import annotations
 
@@ -93,9 +93,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory) -> Path:
-    d = Path(os.environ.get("CTXPRUNE_SCREENSHOTS") or tmp_path_factory.mktemp("playground"))
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    return tmp_path_factory.mktemp("playground")
 
 
 def _kept_count(kind: str, res: dict) -> tuple[str, int]:
@@ -161,7 +159,9 @@ def test_playground_runs_a_sample(kind, server, served_kinds, auth_enforced, bro
         page.screenshot(path=str(shots / f"playground-{kind}.png"), full_page=True)
         if kind == README_KIND and os.environ.get("CTXPRUNE_SCREENSHOTS"):
             page.set_viewport_size({"width": 1440, "height": 900})
-            page.screenshot(path=str(shots / "playground.png"))
+            out = Path(os.environ["CTXPRUNE_SCREENSHOTS"])
+            out.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(out / "playground.png"))
     finally:
         page.close()
 
