@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-EVALDATA = Path(os.environ.get("EVALDATA", Path(__file__).resolve().parents[1].parent / "shared" / "evaldata"))
+from tests.conftest import EVALDATA
 
 COLS = ["Year", "Title", "Role", "Notes"]
 ROWS = [["2014", "Kingsman: The Secret Service", "Roxanne Morton", ""],
