@@ -5,11 +5,8 @@ model weights; the REST and dev-recall tests (marked slow) use the real packaged
 """
 from __future__ import annotations
 
-import json
-import os
 import zlib
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -224,15 +221,13 @@ def test_rest_bad_input_is_422_naming_the_field(client, payload, field):
 
 
 # ---------------------------------------------------------------- dev recall (real model)
-DEV = Path(os.environ.get("EVALDATA", Path(__file__).resolve().parents[2] / "shared" / "evaldata")) / "memory" / "dev.jsonl"
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not DEV.exists(), reason="dev data not present")
 def test_dev_recall_floor():
     from ctxprune.bench.kinds import memory as ad
 
-    rows = [json.loads(line) for line in open(DEV)][::4]  # 30 records over all six conversations
+    from .conftest import load_dev
+
+    rows = load_dev("memory")[::4]  # 30 records over all six conversations
     eng = Engine(Settings(warm_up_on_start=False))
     got = {0.1: [], 0.2: []}
     for ratio, rec in got.items():
