@@ -17,6 +17,9 @@ from importlib import import_module
 
 ADAPTERS = {
     "passages": "ctxprune.bench.kinds.passages",
+    "memory": "ctxprune.bench.kinds.memory",
+    "table": "ctxprune.bench.kinds.table",
+    "prompt": "ctxprune.bench.kinds.prompt",
 }
 
 
