@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from ctxprune.errors import InvalidRequest, ModelUnavailable, UnknownComponent
+from .security import BodyTooLarge, too_large_body
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ValidationError)
     async def _model_validation(_: Request, exc: ValidationError):
         return JSONResponse(status_code=422, content=validation_body(exc.errors()))
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(_: Request, exc: BodyTooLarge):
+        return JSONResponse(status_code=413, content=too_large_body(exc.limit), headers={"connection": "close"})
 
     @app.exception_handler(InvalidRequest)
     async def _invalid(_: Request, exc: InvalidRequest):

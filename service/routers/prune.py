@@ -1,7 +1,7 @@
 """``POST /v1/prune/{kind}``: one route per registered kind, typed by the kind's own models."""
 
-from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
+import anyio
+from fastapi import APIRouter, Request
 
 from ctxprune.pruners import available_kinds, pruner_class
 from ..deps import EngineDep
@@ -11,9 +11,9 @@ def _route(kind: str):
     cls = pruner_class(kind)
     Req, Res = cls.request_model, cls.result_model
 
-    async def endpoint(body: Req, engine: EngineDep) -> Res:  # type: ignore[valid-type]
-        # scoring is CPU-bound: keep it off the event loop
-        return await run_in_threadpool(engine.prune, kind, body)
+    async def endpoint(body: Req, engine: EngineDep, request: Request) -> Res:  # type: ignore[valid-type]
+        # scoring is CPU-bound: keep it off the event loop, in the app's bounded pool
+        return await anyio.to_thread.run_sync(engine.prune, kind, body, limiter=request.app.state.limiter)
 
     endpoint.__name__ = f"prune_{kind}"
     endpoint.__doc__ = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else f"Prune a {kind} context."
