@@ -144,10 +144,13 @@ class ChatPruner:
     def _group(self, kind: str, blocks: list[Block], question: str, budget: Budget, report: ChatReport) -> str:
         """Prune one document (a group of blocks) with one kind; the original text when it fails."""
         original = "\n\n".join(b.text for b in blocks)
-        kind = kind if kind in available_kinds() else "passages"
+        wanted, kind = kind, kind if kind in available_kinds() else "passages"
         tokens_in = self.count(original)
         try:
-            new = self._run(kind, blocks, question, budget)
+            if wanted != kind:  # a table or tree without its pruner: its lines are the passages
+                new = self._lines(original, question, budget, header=2 if is_markdown_table(original) else 1)
+            else:
+                new = self._run(kind, blocks, question, budget)
             outcome = "pruned"
         except Exception as exc:  # fail open: a block we cannot prune goes out as it came
             log.warning("proxy could not prune a %s block, forwarding it unchanged: %s: %s", kind, type(exc).__name__,
@@ -175,6 +178,16 @@ class ChatPruner:
         if kind == "table":
             return self._table(text, question, b)
         raise ValueError(f"the proxy does not prune kind {kind!r}")
+
+    def _lines(self, text: str, question: str, budget: Budget, header: int) -> str:
+        """Line-level passages pruning, the header lines kept: the fallback for structured blocks."""
+        lines = [ln for ln in text.split("\n") if ln.strip()]
+        keep = [ln for ln in lines[:header] if ln.strip()]
+        req = {"query": question, "budget": budget.model_dump(exclude_none=True), "keep": keep,
+               "passages": [{"id": f"l{j}", "text": ln} for j, ln in enumerate(lines)]}
+        res = self.engine.prune("passages", req)
+        kept = {p.id for p in res.passages}
+        return "\n".join(ln for j, ln in enumerate(lines) if f"l{j}" in kept)
 
     def _table(self, text: str, question: str, budget: dict) -> str:
         fields = pruner_class("table").request_model.model_fields
