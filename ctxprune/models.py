@@ -23,6 +23,9 @@ from ctxprune.metrics import EMBED_CACHE
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# idle OpenMP threads sleep instead of spinning: spinning burns a container's CPU quota and, when
+# the CPUs are shared, slows every torch call several times over (must be set before torch loads)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 log = logging.getLogger(__name__)
 
 PACKAGED_DENSE = {"minilm": "all-MiniLM-L6-v2"}

@@ -1,7 +1,7 @@
 """``POST /v1/prune/{kind}``: one route per registered kind, typed by the kind's own models."""
 
 import anyio
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from ctxprune.pruners import available_kinds, pruner_class
 from ..deps import EngineDep
@@ -13,7 +13,9 @@ def _route(kind: str):
 
     async def endpoint(body: Req, engine: EngineDep, request: Request) -> Res:  # type: ignore[valid-type]
         # scoring is CPU-bound: keep it off the event loop, in the app's bounded pool
-        return await anyio.to_thread.run_sync(engine.prune, kind, body, limiter=request.app.state.limiter)
+        result = await anyio.to_thread.run_sync(engine.prune, kind, body, limiter=request.app.state.limiter)
+        # the result is already a validated model: serialise it once (pydantic-core), not re-validate it
+        return Response(result.model_dump_json(), media_type="application/json")
 
     endpoint.__name__ = f"prune_{kind}"
     endpoint.__doc__ = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else f"Prune a {kind} context."
@@ -24,5 +26,6 @@ def build_router() -> APIRouter:
     router = APIRouter(prefix="/v1/prune", tags=["prune"])
     for kind in available_kinds():
         router.add_api_route(f"/{kind}", _route(kind), methods=["POST"], name=f"prune_{kind}",
+                             response_model=pruner_class(kind).result_model,
                              summary=f"Prune a {kind} context", response_model_exclude_none=False)
     return router
