@@ -106,7 +106,7 @@ def is_axtree(body: str) -> bool:
         return False
     shaped = sum(bool(_AX_LINE.match(ln)) for ln in lines)
     with_bid = sum(bool(_AX_BID.match(ln)) for ln in lines)
-    return shaped >= 0.8 * len(lines) and with_bid >= 0.3 * len(lines)
+    return shaped >= 0.8 * len(lines) and with_bid >= 0.1 * len(lines)
 
 
 def detect_kind(body: str) -> str:

@@ -40,3 +40,29 @@ def test_the_question_is_the_last_paragraph():
     docs, q = split_question(f"{PROSE}\n\nHow tall is it?")
     assert q == "How tall is it?" and docs.startswith("The Eiffel") and docs.endswith("\n\n")
     assert split_question("Just a question?") == ("", "Just a question?")
+
+
+def test_detection_on_the_dev_sets():
+    """Dev AxTrees read as trees, dev tables (as markdown and CSV) as tables, dev passages as prose."""
+    import csv
+    import io
+
+    from tests.conftest import load_dev
+
+    trees = load_dev("axtree")
+    assert sum(detect_kind("\n".join(r["context"]["axtree_lines"])) == "axtree" for r in trees) >= 0.97 * len(trees)
+    tables = load_dev("tables", 100)
+    def md(c):
+        rows = [c["header"], ["---"] * len(c["header"]), *c["rows"]]
+        return "\n".join("| " + " | ".join(str(x).replace("\n", " ") for x in r) + " |" for r in rows)
+
+    def as_csv(c):
+        buf = io.StringIO()
+        csv.writer(buf).writerows([c["header"], *c["rows"]])
+        return buf.getvalue().strip()
+
+    big = [r["context"] for r in tables if len(r["context"]["rows"]) >= 3]
+    assert sum(detect_kind(md(c)) == "table" for c in big) == len(big)
+    assert sum(detect_kind(as_csv(c)) == "table" for c in big) >= 0.9 * len(big)
+    paras = [" ".join(s.strip() for s in p["sentences"]) for r in load_dev("rag", 30) for p in r["context"]["passages"]]
+    assert sum(detect_kind(p) == "passages" for p in paras) == len(paras)

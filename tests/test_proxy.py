@@ -174,3 +174,18 @@ def test_an_80_mb_body_is_413_over_a_real_socket(stack):
     r = httpx.post(f"{url}/v1/chat/completions", content=chunks(), headers={"X-API-Key": KEY, "content-type": "application/json"},
                    timeout=60)
     assert r.status_code == 413 and json.loads(r.content)["error"] == "body_too_large"
+
+
+def test_an_accessibility_tree_in_a_tool_result_goes_to_the_axtree_kind_when_registered(stack):
+    url, received = stack
+    rec = next(r for r in load_dev("axtree", 40) if len(r["context"]["axtree_lines"]) >= 60)
+    tree = "\n".join(rec["context"]["axtree_lines"])
+    raw = sdk(url).chat.completions.with_raw_response.create(
+        model="m", messages=[{"role": "user", "content": rec["query"]},
+                             {"role": "assistant", "content": "Reading the page."},
+                             {"role": "tool", "tool_call_id": "t1", "content": tree}])
+    raw.parse()
+    assert raw.headers["x-ctxprune-kinds"] == ("axtree" if "axtree" in available_kinds() else "passages")
+    sent = last_sent(received)["messages"]
+    assert sent[0]["content"] == rec["query"] and sent[1]["content"] == "Reading the page."
+    assert get_counter().count(sent[2]["content"]) < 0.7 * get_counter().count(tree)
