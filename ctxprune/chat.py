@@ -153,8 +153,10 @@ class ChatPruner:
                 new = self._run(kind, blocks, question, budget)
             outcome = "pruned"
         except Exception as exc:  # fail open: a block we cannot prune goes out as it came
-            log.warning("proxy could not prune a %s block, forwarding it unchanged: %s: %s", kind, type(exc).__name__,
-                        str(exc)[:200])
+            # no message text: a validation error quotes the input, and logs carry no request content
+            where = [".".join(map(str, e.get("loc", ()))) for e in exc.errors()][:5] if hasattr(exc, "errors") else []
+            log.warning("proxy could not prune a %s block, forwarding it unchanged: %s %s", kind, type(exc).__name__,
+                        where)
             new, outcome = original, "error"
         tokens_out = self.count(new)
         report.tokens_in += tokens_in

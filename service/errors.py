@@ -19,8 +19,16 @@ def _loc(loc) -> str:
     return ".".join(parts) or "body"
 
 
+def _detail(e) -> dict:
+    if e.get("type") == "json_invalid":  # loc is ("body", <character offset>), not a field
+        at = [p for p in e.get("loc", ()) if isinstance(p, int)]
+        where = f" at character {at[0]}" if at else ""
+        return {"field": "body", "message": f"malformed JSON{where}: {e.get('msg', '')}", "type": "json_invalid"}
+    return {"field": _loc(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type", "")}
+
+
 def validation_body(errors) -> dict:
-    details = [{"field": _loc(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type", "")} for e in errors]
+    details = [_detail(e) for e in errors]
     summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
     return {"error": "invalid_request", "message": summary, "detail": details}
 

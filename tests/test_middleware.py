@@ -80,6 +80,7 @@ def test_malformed_json_is_4xx_not_500(secured):
     r = secured.post("/v1/prune/passages", content=b'{"query": "q", "passages": [', headers={**bearer(),
                                                                                            "content-type": "application/json"})
     assert 400 <= r.status_code < 500
+    assert r.json()["detail"][0]["field"] == "body" and "malformed JSON" in r.json()["message"]
 
 
 def test_a_repeated_request_is_a_cache_hit_with_the_same_answer(secured):
