@@ -16,7 +16,7 @@ from ctxprune.api import Engine
 from ctxprune.config import Settings, get_settings
 from . import errors
 from .observability import ObservabilityMiddleware
-from .routers import health, prune, proxy
+from .routers import health, prune, proxy, ui
 from .security import SecurityMiddleware
 
 log = logging.getLogger("ctxprune.service")
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(health.router)
     app.include_router(prune.build_router())
     app.include_router(proxy.router)
+    ui.install(app)  # GET /ui: the playground page
     app.add_middleware(SecurityMiddleware, api_keys=settings.api_key_list(), max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ObservabilityMiddleware, router_app=app)
     if settings.api_key_list():

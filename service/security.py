@@ -19,6 +19,14 @@ from ctxprune.metrics import AUTH_FAILURES, BODY_REJECTED
 OPEN_PATHS = frozenset({"/livez", "/readyz", "/metrics"})
 
 
+def is_open(path: str) -> bool:
+    """Probes, metrics, and the playground page with its static assets (it holds no data; every
+    route it calls needs a key)."""
+    from .routers.ui import is_ui_path
+
+    return path in OPEN_PATHS or is_ui_path(path)
+
+
 class BodyTooLarge(HTTPException):
     def __init__(self, limit: int):
         super().__init__(status_code=413, detail=f"request body is larger than {limit} bytes")
@@ -65,7 +73,7 @@ class SecurityMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        if self.keys and scope.get("path") not in OPEN_PATHS:
+        if self.keys and not is_open(scope.get("path", "")):
             key = presented_key(headers)
             if key is None or not key_matches(key, self.keys):
                 AUTH_FAILURES.labels(reason="missing" if key is None else "wrong").inc()

@@ -8,7 +8,17 @@ from pathlib import Path
 
 import pytest
 
-EVALDATA = Path(os.environ.get("EVALDATA", Path(__file__).resolve().parents[1].parent / "shared" / "evaldata"))
+def _evaldata() -> Path:
+    """The shared eval data: $EVALDATA, else ../shared/evaldata beside the checkout, else /work/shared/evaldata."""
+    if os.environ.get("EVALDATA"):
+        return Path(os.environ["EVALDATA"])
+    for cand in (Path(__file__).resolve().parents[1].parent / "shared" / "evaldata", Path("/work/shared/evaldata")):
+        if cand.exists():
+            return cand
+    return Path(__file__).resolve().parents[1].parent / "shared" / "evaldata"
+
+
+EVALDATA = _evaldata()
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REDIS_URL = os.environ.get("CTXPRUNE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

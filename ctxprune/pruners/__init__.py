@@ -7,6 +7,8 @@ from ctxprune.errors import UnknownComponent
 
 PRUNERS: dict[str, str] = {
     "passages": "ctxprune.pruners.passages:PassagesPruner",
+    "table": "ctxprune.pruners.table:TablePruner",
+    "prompt": "ctxprune.pruners.prompt:PromptPruner",
 }
 
 

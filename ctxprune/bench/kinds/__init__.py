@@ -17,6 +17,8 @@ from importlib import import_module
 
 ADAPTERS = {
     "passages": "ctxprune.bench.kinds.passages",
+    "table": "ctxprune.bench.kinds.table",
+    "prompt": "ctxprune.bench.kinds.prompt",
 }
 
 
