@@ -12,7 +12,9 @@ from pydantic import BaseModel
 from ctxprune.cache import Cache, content_key, make_cache
 from ctxprune.config import Settings, get_settings
 from ctxprune.contract import PruneRequest, PruneResult
-from ctxprune.metrics import ERRORS, LATENCY, MODELS_READY, REQUESTS, TOKENS_IN, TOKENS_OUT
+from ctxprune.metrics import (CACHE_LOOKUPS, ERRORS, INJECTIONS, KEPT_RATIO, LATENCY, MODELS_READY, REQUESTS,
+                              TOKENS_IN, TOKENS_OUT)
+from ctxprune.models import configure_runtime
 from ctxprune.pruners import available_kinds, pruner_class
 from ctxprune.pruners.base import Pruner
 from ctxprune.scoring import ScorerHub
@@ -26,9 +28,10 @@ class Engine:
 
     def __init__(self, settings: Settings | None = None, cache: Cache | None = None):
         self.settings = settings or get_settings()
+        configure_runtime(self.settings.torch_threads, self.settings.batch_max, self.settings.batch_wait_ms)
         self.cache = cache if cache is not None else make_cache(
             self.settings.redis_url, max_entries=self.settings.cache_size, ttl_s=self.settings.cache_ttl_s,
-            timeout_s=self.settings.redis_timeout_s)
+            timeout_s=self.settings.redis_timeout_s, retry_s=self.settings.redis_retry_s)
         shared = self.cache if self.cache.name == "redis" else None  # the embedder keeps its own in-process LRU
         self.hub = ScorerHub(self.settings, shared_cache=shared)
         self.counter = get_counter(self.settings.tokenizer)
@@ -83,6 +86,7 @@ class Engine:
         key = self.cache_key(kind, req) if use_cache else None
         if key is not None:
             blob = self.cache.get(key)
+            CACHE_LOOKUPS.labels(kind=kind, outcome="miss" if blob is None else "hit").inc()
             if blob is not None:
                 REQUESTS.labels(kind=kind, cache="hit").inc()
                 if as_dict:
@@ -110,6 +114,10 @@ class Engine:
         LATENCY.labels(kind=kind).observe(time.perf_counter() - t0)
         TOKENS_IN.labels(kind=kind).inc(result.stats.tokens_in)
         TOKENS_OUT.labels(kind=kind).inc(result.stats.tokens_out)
+        KEPT_RATIO.labels(kind=kind).observe(result.stats.tokens_out / max(result.stats.tokens_in, 1))
+        removed = getattr(result, "removed_injections", None)
+        if removed:
+            INJECTIONS.labels(kind=kind).inc(len(removed))
         return result, body
 
 

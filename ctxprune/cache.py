@@ -13,7 +13,7 @@ import time
 from collections import OrderedDict
 from typing import Any, Protocol
 
-from ctxprune.metrics import CACHE_FAILURES
+from ctxprune.metrics import CACHE_FAILURES, REDIS_UP
 
 log = logging.getLogger(__name__)
 
@@ -85,67 +85,103 @@ class MemoryCache:
 
 
 class RedisCache:
-    """Redis behind the same interface; every error is swallowed, counted and logged once in a while."""
+    """Redis behind the same interface; every error is swallowed, counted and logged once in a while.
+
+    A small circuit breaker keeps an outage cheap: after an error, gets and sets skip Redis for
+    ``retry_s`` seconds (served uncached), then the next operation tries again, so caching
+    resumes by itself when Redis is back. ``ping`` (readiness) always asks Redis.
+    """
 
     name = "redis"
 
-    def __init__(self, url: str, ttl_s: int = 86400, timeout_s: float = 0.25):
+    def __init__(self, url: str, ttl_s: int = 86400, timeout_s: float = 0.25, retry_s: float = 1.0):
         import redis  # the 'redis' extra
 
         self.url = url
         self.ttl_s = ttl_s
-        self._client = redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
+        self.retry_s = retry_s
+        self._client = redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s,
+                                            health_check_interval=0)
         self._last_log = 0.0
+        self._down_until = 0.0
+        REDIS_UP.set(1)
 
     def _failed(self, op: str, exc: Exception) -> None:
         CACHE_FAILURES.labels(backend="redis", op=op).inc()
+        REDIS_UP.set(0)
         now = time.monotonic()
+        self._down_until = now + self.retry_s
         if now - self._last_log > 30:
             self._last_log = now
-            log.warning("redis %s failed, serving uncached: %s", op, exc)
+            log.warning("redis %s failed, serving uncached for %.1fs: %s", op, self.retry_s, exc)
+
+    def _ok(self) -> None:
+        if self._down_until:
+            self._down_until = 0.0
+            REDIS_UP.set(1)
+            log.info("redis answers again: caching resumed")
+
+    def available(self) -> bool:
+        return not self._down_until or time.monotonic() >= self._down_until
 
     def get(self, key: str) -> bytes | None:
+        if not self.available():
+            return None
         try:
-            return self._client.get(key)
+            value = self._client.get(key)
+            self._ok()
+            return value
         except Exception as exc:  # fail open
             self._failed("get", exc)
             return None
 
     def set(self, key: str, value: bytes) -> None:
+        if not self.available():
+            return
         try:
             self._client.set(key, value, ex=self.ttl_s)
+            self._ok()
         except Exception as exc:
             self._failed("set", exc)
 
     def get_many(self, keys: list[str]) -> list[bytes | None]:
         if not keys:
             return []
+        if not self.available():
+            return [None] * len(keys)
         try:
-            return list(self._client.mget(keys))
+            values = list(self._client.mget(keys))
+            self._ok()
+            return values
         except Exception as exc:
             self._failed("mget", exc)
             return [None] * len(keys)
 
     def set_many(self, items: dict[str, bytes]) -> None:
-        if not items:
+        if not items or not self.available():
             return
         try:
             pipe = self._client.pipeline(transaction=False)
             for k, v in items.items():
                 pipe.set(k, v, ex=self.ttl_s)
             pipe.execute()
+            self._ok()
         except Exception as exc:
             self._failed("mset", exc)
 
     def ping(self) -> bool:
         try:
-            return bool(self._client.ping())
+            up = bool(self._client.ping())
+            if up:
+                self._ok()
+            return up
         except Exception as exc:
             self._failed("ping", exc)
             return False
 
 
-def make_cache(redis_url: str | None, *, max_entries: int = 2048, ttl_s: int = 86400, timeout_s: float = 0.25) -> Cache:
+def make_cache(redis_url: str | None, *, max_entries: int = 2048, ttl_s: int = 86400, timeout_s: float = 0.25,
+               retry_s: float = 1.0) -> Cache:
     if redis_url:
-        return RedisCache(redis_url, ttl_s=ttl_s, timeout_s=timeout_s)
+        return RedisCache(redis_url, ttl_s=ttl_s, timeout_s=timeout_s, retry_s=retry_s)
     return MemoryCache(max_entries=max_entries, ttl_s=ttl_s)

@@ -14,9 +14,11 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     from ctxprune_service.app import create_app  # installed name of the repository's service/ folder
+    from ctxprune_service.observability import configure_logging
 
+    configure_logging(settings.log_level, settings.log_format)  # JSON lines with a request id; no bodies
     uvicorn.run(create_app(settings), host=args.host or settings.host, port=args.port or settings.port,
-                log_level=settings.log_level, workers=1)
+                log_level=settings.log_level, workers=1, log_config=None, access_log=False)
     return 0
 
 

@@ -24,11 +24,33 @@ class Settings(BaseSettings):
     cache_size: int = 2048
     cache_ttl_s: int = 24 * 3600
     redis_timeout_s: float = 0.25
+    redis_retry_s: float = Field(1.0, ge=0, description="after a Redis error, serve uncached this long before trying Redis again")
+
+    # concurrency
+    pool_size: int = Field(4, ge=1, le=256, description="threads that run pruning off the event loop")
+    torch_threads: int | None = Field(None, ge=1, description="torch intra-op threads (default: the container's CPUs)")
+    batch_max: int = Field(256, ge=1, description="most texts one micro-batched embedding call encodes")
+    batch_wait_ms: float = Field(0.0, ge=0, description="how long a micro-batch leader waits for more callers")
+
+    # security and limits
+    api_keys: str | None = Field(None, description="comma-separated keys; when set every route but /livez, /readyz, /metrics needs one")
+    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1, description="larger request bodies get 413 (counted while streaming in)")
+
+    # OpenAI-compatible proxy (POST /v1/chat/completions)
+    upstream_url: str | None = Field(None, description="OpenAI-compatible base URL the proxy forwards to, e.g. http://host:8080/v1")
+    upstream_api_key: str | None = None
+    upstream_timeout_s: float = Field(300.0, gt=0)
+    proxy_ratio: float = Field(0.5, gt=0, le=1, description="default budget (share of tokens) for documents the proxy prunes")
+    proxy_min_tokens: int = Field(200, ge=1, description="blocks shorter than this are never pruned by the proxy")
 
     # serving
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"
+    log_format: Literal["json", "text"] = "json"
+
+    def api_key_list(self) -> list[str]:
+        return [k.strip() for k in (self.api_keys or "").split(",") if k.strip()]
 
 
 @lru_cache(maxsize=1)

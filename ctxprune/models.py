@@ -16,15 +16,35 @@ from pathlib import Path
 
 import numpy as np
 
+from ctxprune.batching import MicroBatcher, as_matrix, container_cpus
 from ctxprune.cache import Cache
 from ctxprune.errors import ModelUnavailable
 from ctxprune.metrics import EMBED_CACHE
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# idle OpenMP threads sleep instead of spinning: spinning burns a container's CPU quota and, when
+# the CPUs are shared, slows every torch call several times over (must be set before torch loads)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 log = logging.getLogger(__name__)
 
 PACKAGED_DENSE = {"minilm": "all-MiniLM-L6-v2"}
+_runtime = {"torch_threads": None, "batch_max": 256, "batch_wait_ms": 0.0}
+
+
+def configure_runtime(torch_threads: int | None = None, batch_max: int = 256, batch_wait_ms: float = 0.0) -> None:
+    """Torch thread cap and micro-batching knobs (the engine calls this from its settings)."""
+    _runtime.update(torch_threads=torch_threads, batch_max=batch_max, batch_wait_ms=batch_wait_ms)
+    if "torch" in __import__("sys").modules:
+        _set_torch_threads()
+
+
+def _set_torch_threads() -> None:
+    import torch
+
+    n = _runtime["torch_threads"] or container_cpus()
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
 
 
 def resolve_device(device: str = "auto") -> str:
@@ -131,9 +151,7 @@ def load_sentence_transformer(path: str, device: str):
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         raise ModelUnavailable("dense scoring needs 'sentence-transformers'") from exc
-    import torch
-
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    _set_torch_threads()
     model = SentenceTransformer(path, device=device, local_files_only=True)
     return model
 
@@ -143,12 +161,26 @@ def make_dense_embedder(name: str = "minilm", device: str = "auto", shared: Cach
     dev = resolve_device(device)
     model = load_sentence_transformer(path, dev)
 
+    dim_of = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    dim = dim_of()
+    batcher = dense_batcher(path, dev)
+
     def encode(texts: list[str]) -> np.ndarray:
-        return model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        return as_matrix(batcher(texts), dim)
 
     model_id = f"{PACKAGED_DENSE.get(name, Path(path).name)}"
-    dim_of = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-    return Embedder(model_id, encode, dim_of(), shared)
+    return Embedder(model_id, encode, dim, shared)
+
+
+@lru_cache(maxsize=4)
+def dense_batcher(path: str, device: str) -> MicroBatcher:
+    """One batcher per loaded model: concurrent requests' texts go through one model call."""
+    model = load_sentence_transformer(path, device)
+
+    def encode_many(texts: list[str]) -> np.ndarray:
+        return model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+
+    return MicroBatcher(encode_many, max_items=_runtime["batch_max"], wait_ms=_runtime["batch_wait_ms"])
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,7 @@ def get_engine(request: Request) -> Engine:
 
 
 def get_app_settings(request: Request) -> Settings:
-    return request.app.state.engine.settings
+    return request.app.state.settings
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]

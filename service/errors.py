@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from ctxprune.errors import InvalidRequest, ModelUnavailable, UnknownComponent
+from .security import BodyTooLarge, too_large_body
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +19,16 @@ def _loc(loc) -> str:
     return ".".join(parts) or "body"
 
 
+def _detail(e) -> dict:
+    if e.get("type") == "json_invalid":  # loc is ("body", <character offset>), not a field
+        at = [p for p in e.get("loc", ()) if isinstance(p, int)]
+        where = f" at character {at[0]}" if at else ""
+        return {"field": "body", "message": f"malformed JSON{where}: {e.get('msg', '')}", "type": "json_invalid"}
+    return {"field": _loc(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type", "")}
+
+
 def validation_body(errors) -> dict:
-    details = [{"field": _loc(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type", "")} for e in errors]
+    details = [_detail(e) for e in errors]
     summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
     return {"error": "invalid_request", "message": summary, "detail": details}
 
@@ -32,6 +41,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ValidationError)
     async def _model_validation(_: Request, exc: ValidationError):
         return JSONResponse(status_code=422, content=validation_body(exc.errors()))
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(_: Request, exc: BodyTooLarge):
+        return JSONResponse(status_code=413, content=too_large_body(exc.limit), headers={"connection": "close"})
 
     @app.exception_handler(InvalidRequest)
     async def _invalid(_: Request, exc: InvalidRequest):
