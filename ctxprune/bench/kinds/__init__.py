@@ -17,6 +17,7 @@ from importlib import import_module
 
 ADAPTERS = {
     "passages": "ctxprune.bench.kinds.passages",
+    "axtree": "ctxprune.bench.kinds.axtree",
 }
 
 
