@@ -163,20 +163,20 @@ class AxTreePruner(Pruner):
                tokens_in: int) -> tuple[Selection, np.ndarray, str, int]:
         count = self.counter.count
         alive = [n for n in nodes if n.index not in removed]
-        scores = np.full(len(nodes), -1.0)
-        if alive:
-            s, _ = self.scorer.score(req.goal, req.previous_actions, alive)
-            scores[[n.index for n in alive]] = s
+        scores, _ = self.scorer.score(req.goal, req.previous_actions, nodes, exclude=removed)
         full_cost = [c + 1 for c in self.counter.count_many([n.line for n in nodes])]
         short_cost = [c + 1 for c in self.counter.count_many([short_line(n) for n in nodes])]
         mc = count(marker(nodes, [0] * 12, False)) + 2
         selector = Selector(nodes, full_cost, short_cost, mc, markers=req.markers)
-        priority = (scores + 0.05) / np.asarray(full_cost, dtype=float) ** self.scorer.w.cost_power
-        order = [int(i) for i in np.argsort(-priority, kind="stable") if int(i) not in removed]
+        power = self.scorer.w.cost_power
         if limit is None:
-            k = adaptive_cut(scores[[n.index for n in alive]], mass=0.85, min_keep=min(3, len(alive)), max_share=0.5)
-            order = order[:k]
-        sel = selector.select(order, must, limit)
+            alive_idx = [n.index for n in alive]
+            k = adaptive_cut(scores[alive_idx], mass=0.85, min_keep=min(3, len(alive)), max_share=0.5)
+            best = set(np.array(alive_idx)[np.argsort(-scores[alive_idx], kind="stable")[:k]].tolist())
+            removed_or_low = set(range(len(nodes))) - best
+            sel = selector.select(scores, must, None, power, skip=removed_or_low)
+        else:
+            sel = selector.select(scores, must, limit, power, skip=removed)
         selector.fill_gaps(sel, removed)
         kw = dict(markers=req.markers, marker_bids=req.marker_bids, skip=removed)
         if limit is None:
@@ -184,7 +184,7 @@ class AxTreePruner(Pruner):
             return sel, scores, text, count(text)
         text, tokens = fit(nodes, sel, scores, must, limit, count, **kw)
         if limit - tokens > 2:  # the estimates were cautious: spend what is left, then fit again
-            selector.extend(sel, order, limit, tokens)
+            selector.extend(sel, scores, limit, tokens, power, skip=removed)
             selector.fill_gaps(sel, removed)
             text, tokens = fit(nodes, sel, scores, must, limit, count, **kw)
         return sel, scores, text, tokens

@@ -102,12 +102,18 @@ class AxScorer:
                     out[n.index] = max(out[n.index], w.child_share * out[n.parent])
         return out
 
-    def score(self, goal: str, history: list[str], nodes: list[Node]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def score(self, goal: str, history: list[str], nodes: list[Node],
+              exclude: set[int] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Final score per line; ``exclude``d lines (removed by the guard) score -1 and lend nothing."""
         if not nodes:
             return np.zeros(0), {}
+        exclude = exclude or set()
         texts = line_texts(nodes, self.w.max_chars)
+        texts = ["" if i in exclude else t for i, t in enumerate(texts)]
         rel, parts = self.relevance(goal, history_query(history), texts)
         base = rel + self.role_prior(nodes)
+        base[list(exclude)] = -1.0
         final = self.spread(nodes, base)
+        final[list(exclude)] = -1.0
         parts["relevance"] = rel
         return final, parts

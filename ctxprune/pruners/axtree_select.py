@@ -8,6 +8,7 @@ line, whose cost is counted while choosing (a line inside a pruned run splits it
 """
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 from typing import Callable
@@ -55,10 +56,15 @@ def render(nodes: list[Node], mode: dict[int, str], *, markers: bool = True, mar
 
 class Selector:
     def __init__(self, nodes: list[Node], full_cost: list[int], short_cost: list[int], marker_cost: int,
-                 markers: bool = True, bundle_lines: int = 6):
+                 markers: bool = True, bundle_lines: int = 6, lazy: bool = False):
         self.nodes, self.full, self.short = nodes, full_cost, short_cost
         self.mc = marker_cost if markers else 0
         self.bundle_lines = bundle_lines
+        self.lazy = lazy
+        self.size = [1] * len(nodes)  # subtree sizes, bottom-up
+        for n in reversed(nodes):
+            if n.parent is not None:
+                self.size[n.parent] += self.size[n.index]
 
     # ------------------------------------------------------------ incremental cost
     def _run_delta(self, keys: list[int], i: int) -> int:
@@ -76,9 +82,9 @@ class Selector:
         """Lines to add for ``i``: its ancestors (shortened where that saves tokens), itself, its small subtree."""
         need = [(a, self._structural_mode(a)) for a in reversed(ancestors(self.nodes, i))]
         need.append((i, FULL))
-        if self.nodes[i].children:
+        if self.nodes[i].children and self.size[i] <= self.bundle_lines:
             sub = subtree(self.nodes, i)
-            if len(sub) <= self.bundle_lines:
+            if sub:
                 need += [(j, FULL) for j in sub if j != i and self.nodes[j].bid]
         return need
 
@@ -111,7 +117,8 @@ class Selector:
         return used, False
 
     # ------------------------------------------------------------ greedy fill
-    def select(self, order: list[int], must: set[int], limit: int | None) -> Selection:
+    def select(self, scores, must: set[int], limit: int | None, power: float = 1.0,
+               skip: set[int] | None = None) -> Selection:
         sel = Selection()
         keys: list[int] = []
         used = self.mc  # an empty output is one marker
@@ -119,18 +126,51 @@ class Selector:
             used, _ = self._try(sel, keys, self._needed(i), used, limit, "must-keep", force=True, focus=i)
             sel.reason[i] = "must-keep"
         sel.exceeded = limit is not None and used > limit
-        self.extend(sel, order, limit, used)
+        self.extend(sel, scores, limit, used, power, skip)
         return sel
 
-    def extend(self, sel: Selection, order: list[int], limit: int | None, used: int) -> int:
-        """Add lines in ``order`` while they fit; ``used`` is what the current selection costs."""
+    def _marginal(self, sel: Selection, keys: list[int], need: list[tuple[int, str]]) -> int:
+        """Tokens that taking ``need`` would add now, markers included (nothing is changed)."""
+        delta, tmp = 0, list(keys)
+        for j, m in need:
+            prev = sel.mode.get(j)
+            if prev == FULL or prev == m:
+                continue
+            if prev is None:
+                delta += (self.full[j] if m == FULL else self.short[j]) + self._run_delta(tmp, j) * self.mc
+                insort(tmp, j)
+            else:
+                delta += self.full[j] - self.short[j]
+        return delta
+
+    def extend(self, sel: Selection, scores, limit: int | None, used: int, power: float = 1.0,
+               skip: set[int] | None = None) -> int:
+        """Lazy greedy by score per marginal token (a line next to kept lines costs no new marker)."""
         keys = sorted(sel.mode)
-        for i in order:
+        skip = skip or set()
+        needs = {i: self._needed(i) for i in range(len(self.nodes)) if i not in skip}
+
+        def prio(i: int) -> float:
+            cost = self._marginal(sel, keys, needs[i]) if self.lazy else self.full[i]
+            return (float(scores[i]) + 0.05) / max(1, cost) ** power
+
+        heap = [(-prio(i), i) for i in needs if sel.mode.get(i) != FULL]
+        heapq.heapify(heap)
+        while heap:
+            neg, i = heapq.heappop(heap)
             if sel.mode.get(i) == FULL:
                 continue
+            p = prio(i)
+            if heap and p < -heap[0][0] - 1e-12:  # stale: its cost went up since it was queued
+                heapq.heappush(heap, (-p, i))
+                continue
             why = "relevant" if self.nodes[i].interactive or not self.nodes[i].children else "relevant container"
-            used, ok = self._try(sel, keys, self._needed(i), used, limit, why, force=False, focus=i)
-            if not ok and limit is not None and limit - used < 3:
+            used, ok = self._try(sel, keys, needs[i], used, limit, why, force=False, focus=i)
+            if ok:  # neighbours may now be cheaper (no new marker): queue them again at their new price
+                for j in (i - 1, i + 1):
+                    if j in needs and sel.mode.get(j) != FULL:
+                        heapq.heappush(heap, (-prio(j), j))
+            elif limit is not None and limit - used < 3:
                 break
         return used
 
