@@ -48,6 +48,16 @@ class Engine:
         self.ready = True
         MODELS_READY.set(1)
 
+    def clear_caches(self) -> None:
+        """Forget cached results and embeddings (benchmarks of the cold path use it)."""
+        clear = getattr(self.cache, "clear", None)
+        if clear is not None:
+            clear()
+        for scorer in self.hub.made():
+            embedder = getattr(scorer, "_embedder", None)
+            if embedder is not None:
+                embedder.clear_local()
+
     def parse(self, kind: str, request: PruneRequest | dict[str, Any]) -> PruneRequest:
         model = pruner_class(kind).request_model
         return request if isinstance(request, model) else model.model_validate(request)
@@ -57,6 +67,16 @@ class Engine:
         return content_key(f"result:{kind}", req.model_dump(mode="json"), pruner.method, pruner.model_ids())
 
     def prune(self, kind: str, request: PruneRequest | dict[str, Any], *, use_cache: bool = True) -> PruneResult:
+        """Prune one context; returns the kind's typed result."""
+        result, _ = self._prune(kind, request, use_cache=use_cache, as_dict=False)
+        return result
+
+    def prune_dict(self, kind: str, request: PruneRequest | dict[str, Any], *, use_cache: bool = True) -> dict[str, Any]:
+        """Like ``prune`` but JSON-ready; a cache hit skips re-validating the stored result (the REST hot path)."""
+        _, body = self._prune(kind, request, use_cache=use_cache, as_dict=True)
+        return body
+
+    def _prune(self, kind: str, request, *, use_cache: bool, as_dict: bool):
         t0 = time.perf_counter()
         req = self.parse(kind, request)
         pruner = self.pruner(kind)
@@ -64,12 +84,18 @@ class Engine:
         if key is not None:
             blob = self.cache.get(key)
             if blob is not None:
+                REQUESTS.labels(kind=kind, cache="hit").inc()
+                if as_dict:
+                    body = json.loads(blob)
+                    body["stats"]["cache"] = "hit"
+                    body["stats"]["latency_ms"] = round(1000 * (time.perf_counter() - t0), 3)
+                    LATENCY.labels(kind=kind).observe(time.perf_counter() - t0)
+                    return None, body
                 result = pruner.result_model.model_validate_json(blob)
                 result.stats.cache = "hit"
                 result.stats.latency_ms = round(1000 * (time.perf_counter() - t0), 3)
-                REQUESTS.labels(kind=kind, cache="hit").inc()
                 LATENCY.labels(kind=kind).observe(time.perf_counter() - t0)
-                return result
+                return result, None
         try:
             result = pruner.run(req)
         except Exception as exc:
@@ -77,13 +103,14 @@ class Engine:
             raise
         result.stats.cache = "miss" if use_cache else "off"
         result.stats.latency_ms = round(1000 * (time.perf_counter() - t0), 3)
+        body = result.model_dump(mode="json") if (as_dict or key is not None) else None
         if key is not None:
-            self.cache.set(key, result.model_dump_json().encode())
+            self.cache.set(key, json.dumps(body, ensure_ascii=False).encode())
         REQUESTS.labels(kind=kind, cache=result.stats.cache).inc()
         LATENCY.labels(kind=kind).observe(time.perf_counter() - t0)
         TOKENS_IN.labels(kind=kind).inc(result.stats.tokens_in)
         TOKENS_OUT.labels(kind=kind).inc(result.stats.tokens_out)
-        return result
+        return result, body
 
 
 _default: Engine | None = None

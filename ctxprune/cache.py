@@ -76,6 +76,10 @@ class MemoryCache:
     def ping(self) -> bool:
         return True
 
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
     def __len__(self) -> int:
         return len(self._data)
 

@@ -14,9 +14,8 @@ class Settings(BaseSettings):
     # models and scoring
     device: Literal["auto", "cpu", "cuda"] = "auto"
     dense_model: str = Field("minilm", description="'minilm' (packaged all-MiniLM-L6-v2) or a local sentence-transformers folder")
-    dense_backend: Literal["torch", "torch-int8"] = "torch-int8"
+    passages_cascade_k: int = Field(16, ge=0, description="clues re-scored by the dense model after a static-embedding pass (0: all)")
     cross_model: str | None = Field(None, description="local cross-encoder folder; enables the 'cross' scorer")
-    relevance_scorer: str = Field("fusion", description="scorer name used by the pruners for relevance")
     tokenizer: str = Field("cl100k_base", description="tiktoken encoding that counts every budget")
     warm_up_on_start: bool = True
 
@@ -29,7 +28,6 @@ class Settings(BaseSettings):
     # serving
     host: str = "127.0.0.1"
     port: int = 8000
-    workers_threads: int = 4
     log_level: str = "info"
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_KEEP_STRINGS = 256
 
@@ -38,12 +38,15 @@ class PruneRequest(BaseModel):
                             description="strings that must survive verbatim wherever they occur")
     scorer: str | None = Field(None, description="relevance scorer by name (default from settings)")
 
-    @model_validator(mode="after")
-    def _keep_not_blank(self) -> "PruneRequest":
-        for i, k in enumerate(self.keep):
+    @field_validator("keep")
+    @classmethod
+    def _keep_not_blank(cls, keep: list[str]) -> list[str]:
+        for i, k in enumerate(keep):
             if not k.strip():
                 raise ValueError(f"keep[{i}] is blank")
-        return self
+            if len(k) > 10_000:
+                raise ValueError(f"keep[{i}] is longer than 10000 characters")
+        return keep
 
 
 class Unit(BaseModel):

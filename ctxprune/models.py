@@ -147,7 +147,8 @@ def make_dense_embedder(name: str = "minilm", device: str = "auto", shared: Cach
         return model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
 
     model_id = f"{PACKAGED_DENSE.get(name, Path(path).name)}"
-    return Embedder(model_id, encode, model.get_sentence_embedding_dimension(), shared)
+    dim_of = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return Embedder(model_id, encode, dim_of(), shared)
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ import ctxprune
 from ctxprune.api import Engine
 from ctxprune.config import Settings, get_settings
 from . import errors
-from .routers import health, prune
+from .routers import health, prune, ui
 
 log = logging.getLogger("ctxprune.service")
 
@@ -37,4 +37,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     errors.install(app)
     app.include_router(health.router)
     app.include_router(prune.build_router())
+    ui.install(app)  # GET /ui: the playground page
     return app

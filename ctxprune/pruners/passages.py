@@ -60,12 +60,12 @@ class Clue:
 class PassagesWeights:
     """How the signals combine; tuned on the HotpotQA dev set (see docs/benchmarks.md)."""
 
-    sparse: float = 0.5  # BM25 vs dense inside one hop
+    sparse: float = 0.6  # BM25 vs dense inside one hop
     hop1: float = 0.45
-    hop2: float = 0.25
-    passage: float = 0.2
+    hop2: float = 0.4
+    passage: float = 0.3
     lead: float = 0.1  # a passage's first sentence usually names its subject
-    seeds: int = 2  # best first-hop clues (from distinct passages) that expand the query
+    seeds: int = 1  # best first-hop clues (from distinct passages) that expand the query
 
 
 def render_passages(passages: list[Passage]) -> str:
@@ -78,8 +78,13 @@ class PassagesPruner(Pruner):
     method = "compselect-clues"
     request_model = PassagesRequest
     result_model = PassagesResult
-    scorers = ("bm25", "dense")
     weights = PassagesWeights()
+    dense_scorer = "dense"
+    scorers = ("bm25", "dense", "static")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cascade_k = self.settings.passages_cascade_k
 
     # ---------------------------------------------------------------- parse
     @staticmethod
@@ -91,8 +96,26 @@ class PassagesPruner(Pruner):
         return out
 
     # ---------------------------------------------------------------- score
-    def score(self, query: str, passages: list[Passage], clues: list[Clue]) -> tuple[np.ndarray, np.ndarray]:
-        """Final clue scores and a flag per clue: True when the second hop lifted it."""
+    def score(self, query: str, passages: list[Passage], clues: list[Clue], fit: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Final clue scores and a flag per clue: True when the second hop lifted it.
+
+        A cascade keeps the cold path fast: the whole pipeline runs first with static embeddings
+        (wordllama, ~100x cheaper), then again with MiniLM on the best clues only, which rank above
+        the rest: ``cascade_k`` of them, or 1.5x the clues the budget is expected to hold (``fit``).
+        """
+        k = max(self.cascade_k, int(np.ceil(1.5 * fit))) if self.cascade_k else 0
+        if not k or len(clues) <= k:
+            return self._score_with(self.dense_scorer, query, passages, clues)
+        coarse, coarse_lifted = self._score_with("static", query, passages, clues)
+        top = np.sort(np.argsort(-coarse)[:k])
+        fine, fine_lifted = self._score_with(self.dense_scorer, query, passages, [clues[i] for i in top])
+        final = 0.5 * minmax(coarse)
+        final[top] = 1.0 + fine
+        lifted = coarse_lifted.copy()
+        lifted[top] = fine_lifted
+        return final, lifted
+
+    def _score_with(self, dense_name: str, query: str, passages: list[Passage], clues: list[Clue]) -> tuple[np.ndarray, np.ndarray]:
         w = self.weights
         n = len(clues)
         if n == 0:
@@ -100,7 +123,7 @@ class PassagesPruner(Pruner):
         titles = [(passages[c.passage].title or "").strip() for c in clues]
         texts = [f"{t}. {c.text}" if t else c.text for t, c in zip(titles, clues)]
         bm25 = self.hub.get("bm25")
-        dense = self.hub.get("dense")
+        dense = self.hub.get(dense_name)
         emb = dense.embed([query, *texts])
         q, e = emb[0], emb[1:]
 
@@ -163,7 +186,8 @@ class PassagesPruner(Pruner):
             scores = self._single(req.scorer, req.query, passages, clues)
             lifted = np.zeros(len(clues), dtype=bool)
         else:
-            scores, lifted = self.score(req.query, passages, clues)
+            mean_cost = tokens_in / max(1, len(clues))
+            scores, lifted = self.score(req.query, passages, clues, fit=int(limit / mean_cost) if limit else 0)
         must = self._must_keep(passages, clues, req.keep)
 
         cands = [Candidate(i, float(scores[i]), count(" " + c.text), must[i], group=str(c.passage))

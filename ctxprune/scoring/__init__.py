@@ -31,6 +31,9 @@ class ScorerHub:
             self._made[name] = SCORERS[name](self)
         return self._made[name]
 
+    def made(self) -> list[Scorer]:
+        return list(self._made.values())
+
     def warm_up(self, names: list[str]) -> None:
         for n in names:
             self.get(n).warm_up()

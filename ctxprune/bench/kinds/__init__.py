@@ -18,6 +18,8 @@ from importlib import import_module
 ADAPTERS = {
     "passages": "ctxprune.bench.kinds.passages",
     "axtree": "ctxprune.bench.kinds.axtree",
+    "table": "ctxprune.bench.kinds.table",
+    "prompt": "ctxprune.bench.kinds.prompt",
 }
 
 

@@ -1,0 +1,260 @@
+"""Table pruning after ATF (adaptive table filtering): question-aware column and row filtering, no LLM.
+
+parse (columns+rows | records | CSV | Markdown) -> describe columns (type, examples) -> score
+columns (BM25 of header+description, MiniLM of question vs description, question conditions
+in the cells, answer-type prior, row key) and cluster them with k-means -> score rows (condition
+matches, BM25, static embeddings for all rows and MiniLM for the best candidates) -> choose the
+sub-table under the budget (or the adaptive minimal one) -> render. Kept cells are verbatim and
+kept rows keep their order. Budgets count the ``header | ...`` rendering (see table_render).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ctxprune.contract import Stats, Unit
+from ctxprune.pruners.base import Pruner
+from ctxprune.pruners.table_columns import (ColumnInfo, column_doc, column_scores, describe_all, kept_cluster,
+                                            row_key_column)
+from ctxprune.pruners.table_parse import Table, TableOut, TableRequest, TableResult, cell_text, parse_table
+from ctxprune.pruners.table_render import pipe_text, render
+from ctxprune.pruners.table_rows import QuestionShape, condition_matrix, question_shape, row_text, spread_neighbours
+from ctxprune.pruners.table_sparse import bm25_vectorised
+from ctxprune.pruners.table_select import SubTable, fill_table, softmax_weights
+from ctxprune.scoring import minmax
+from ctxprune.select import adaptive_cut
+
+
+@dataclass(frozen=True)
+class TableWeights:
+    """How row signals fuse and how scores become weights; tuned on the tables dev split (docs/table.md)."""
+
+    cond: float = 0.5
+    sparse: float = 0.25
+    dense: float = 0.25
+    dense_top: int = 16  # rows MiniLM re-scores (static embeddings score all rows)
+    large: int = 2000  # above this many rows, BM25 runs vectorised (table_sparse)
+    exact_cells: int = 50_000  # above this many cells, token counts are estimated from per-column samples
+    listed_rows: int = 1000  # dropped rows listed as units (the rest are counted in stats.extra)
+    col_temp: float = 0.3
+    cluster_boost: float = 1.5
+    row_temp: float = 0.05
+    flat_share: float = 0.6  # weight of the uniform part of q for whole-column questions
+
+
+@dataclass
+class Scores:
+    cols: list[ColumnInfo]
+    col: np.ndarray
+    cluster: np.ndarray
+    key: int
+    row: np.ndarray
+    shape: QuestionShape
+
+
+class TablePruner(Pruner):
+    kind = "table"
+    method = "atf-columns-rows"
+    request_model = TableRequest
+    result_model = TableResult
+    scorers = ("bm25", "static", "dense")
+    weights = TableWeights()
+
+    # ---------------------------------------------------------------- score
+    def score(self, query: str, table: Table, scorer: str | None = None) -> Scores:
+        cols = describe_all(table)
+        key = row_key_column(cols)
+        shape = question_shape(query)
+        by_col = [[r[j] for r in table.text] for j in range(table.n_cols)]
+        if scorer:  # one named scorer for columns and rows: the baselines
+            s = self.hub.get(scorer)
+            col = minmax(s.score(query, [c.description for c in cols]))
+            row = minmax(s.score(query, self._row_texts(table)))
+            return Scores(cols, col, kept_cluster(col), key, row, shape)
+        cond = condition_matrix(query, by_col, shape) if table.n_rows else np.zeros((0, table.n_cols))
+        value_hits = cond.max(axis=0) if table.n_rows else np.zeros(table.n_cols)
+        docs = [column_doc(c, by_col[c.index]) for c in cols]
+        sparse = self.hub.get("bm25").score(query, docs)
+        dense = self.hub.get("dense").score(query, [f"{table.title}. {c.description}" if table.title else c.description
+                                                    for c in cols])
+        col = column_scores(query, table.title, cols, sparse, dense, value_hits, key)
+        row = self._row_scores(query, table, cond, shape)
+        return Scores(cols, col, kept_cluster(col), key, row, shape)
+
+    @staticmethod
+    def _row_texts(table: Table) -> list[str]:
+        return [row_text(table.names, r) for r in table.text]
+
+    def _row_scores(self, query: str, table: Table, cond: np.ndarray, shape: QuestionShape) -> np.ndarray:
+        w = self.weights
+        if table.n_rows == 0:
+            return np.zeros(0)
+        texts = self._row_texts(table)
+        c = np.minimum(cond.sum(axis=1), 2.0) / 2.0
+        sparse = minmax(self.hub.get("bm25").score(query, texts) if len(texts) <= w.large
+                        else bm25_vectorised(query, texts))
+        fast = minmax(self.hub.get("static").score(query, texts))
+        pre = w.cond * c + w.sparse * sparse + w.dense * fast
+        top = np.argsort(-pre)[: w.dense_top]
+        dense = fast.copy()
+        if len(top):
+            d = self.hub.get("dense").score(query, [texts[i] for i in top])
+            dense[top] = 0.5 * fast[top] + 0.5 * (minmax(d) if len(top) > 1 else np.ones(1))
+        out = w.cond * c + w.sparse * sparse + w.dense * dense
+        return spread_neighbours(out) if shape.neighbours else out
+
+    # ---------------------------------------------------------------- select
+    def weights_pq(self, sc: Scores) -> tuple[np.ndarray, np.ndarray]:
+        w = self.weights
+        p = softmax_weights(sc.col, w.col_temp) * np.where(sc.cluster, w.cluster_boost, 1.0)
+        q = softmax_weights(sc.row, w.row_temp)
+        if sc.shape.whole_column and len(q):
+            q = (1 - w.flat_share) * q + w.flat_share / len(q)
+        return p, q
+
+    def adaptive(self, sc: Scores, n_rows: int) -> SubTable:
+        cols = sorted(set(np.flatnonzero(sc.cluster).tolist()) | {sc.key})
+        if n_rows == 0:
+            return SubTable(cols, [], 0.0)
+        if sc.shape.whole_column:
+            return SubTable(cols, list(range(n_rows)), 0.0)
+        k = adaptive_cut(sc.row, mass=0.85, min_keep=min(2, n_rows), max_share=0.5)
+        rows = np.argsort(-sc.row)[:k]
+        return SubTable(cols, sorted(rows.tolist()), 0.0)
+
+    def _cell_tokens(self, table: Table) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Tokens of every cell as the budget counts it (``str(v)``), once per distinct value.
+
+        Past ``exact_cells`` cells, each column's tokens-per-character is measured on a sample of
+        its distinct values and the rest estimated from their length; the third value says so.
+        """
+        out = np.zeros((table.n_rows, table.n_cols), dtype=np.int32)
+        estimate = table.n_rows * table.n_cols > self.weights.exact_cells
+        count = self.counter.count
+        for j in range(table.n_cols):
+            vals = [cell_text(r[j]) for r in table.rows]
+            uniq = list(dict.fromkeys(vals))
+            if estimate and len(uniq) > 300:
+                sample = uniq[:: max(1, len(uniq) // 300)]
+                per_char = sum(count(v) for v in sample) / max(1, sum(len(v) for v in sample))
+                cnt = {v: max(1, int(np.ceil(len(v) * per_char))) for v in uniq}  # ceil: err on the safe side
+            else:
+                cnt = {v: count(v) for v in uniq}
+            out[:, j] = [cnt[v] for v in vals]
+        head = np.array([count(str(c)) for c in table.columns], dtype=np.int32)
+        return out, head, estimate
+
+    def _count_table(self, cols: list, rows: list[list], estimate: tuple[np.ndarray, np.ndarray] | None) -> int:
+        """Tokens of the ``header | ...`` rendering; from the cell counts when the table is too large to encode."""
+        if estimate is None:
+            return self.counter.count(pipe_text(cols, rows))
+        cells, head = estimate
+        k = cells.shape[1]
+        return int(head.sum() + (k - 1) + cells.sum() + cells.shape[0] * k)
+
+    # ---------------------------------------------------------------- run
+    def run(self, req: TableRequest) -> TableResult:
+        table = parse_table(req.table)
+        cells, head, estimated = self._cell_tokens(table)
+        tokens_in = self._count_table(table.columns, table.rows, (cells, head) if estimated else None)
+        limit = req.budget.limit(tokens_in) if req.budget else None
+        sc = self.score(req.query, table, req.scorer)
+        must_cols, must_rows = self._must_keep(table, req.keep)
+        exceeded = False
+        if limit is None:
+            sub = self.adaptive(sc, table.n_rows)
+            sub.columns = sorted(set(sub.columns) | set(np.flatnonzero(must_cols).tolist()))
+            sub.rows = sorted(set(sub.rows) | set(np.flatnonzero(must_rows).tolist()))
+        else:
+            p, q = self.weights_pq(sc)
+            max_cells = int(req.budget.ratio * table.n_rows * table.n_cols) if req.budget.ratio else None
+            sub = fill_table(p, q, cells, head, limit, must_cols, must_rows, max_cells=max_cells)
+            exceeded = sub.exceeded
+        cols = sorted(sub.columns, key=lambda j: j)
+        rows = sorted(sub.rows)
+        est = (cells, head) if estimated else None
+        out_cols, out_rows, tokens_out = self._project(table, cols, rows, est)
+        while limit is not None and tokens_out > limit and rows:  # joins may cost a token more than estimated
+            removable = sorted((i for i in rows if not must_rows[i]), key=lambda i: sc.row[i])
+            if not removable or len(rows) == 1:
+                exceeded = True
+                break
+            over, drop = tokens_out - limit, set()
+            for i in removable:  # the worst rows whose cost covers the excess
+                drop.add(i)
+                over -= int(cells[i, cols].sum()) + len(cols)
+                if over <= 0 or len(drop) == len(rows) - 1:
+                    break
+            rows = [i for i in rows if i not in drop]
+            out_cols, out_rows, tokens_out = self._project(table, cols, rows, est)
+        return self._result(req, table, sc, cols, rows, out_cols, out_rows, tokens_in, tokens_out, limit,
+                            exceeded, must_cols, must_rows, estimated)
+
+    def _project(self, table: Table, cols: list[int], rows: list[int],
+                 est: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[list, list[list], int]:
+        out_cols = [table.columns[j] for j in cols]
+        out_rows = [[table.rows[i][j] for j in cols] for i in rows]
+        if est is not None and len(rows) * len(cols) > self.weights.exact_cells:
+            return out_cols, out_rows, self._count_table(out_cols, out_rows, (est[0][np.ix_(rows, cols)], est[1][cols]))
+        return out_cols, out_rows, self.counter.count(pipe_text(out_cols, out_rows))
+
+    @staticmethod
+    def _must_keep(table: Table, keep: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Columns and rows holding a must-keep string (in a header or a cell) survive with it."""
+        mc = np.zeros(table.n_cols, dtype=bool)
+        mr = np.zeros(table.n_rows, dtype=bool)
+        for k in keep:
+            for j, name in enumerate(table.columns):
+                if name is not None and k in str(name):
+                    mc[j] = True
+            for i, r in enumerate(table.text):
+                for j, v in enumerate(r):
+                    if k in v:
+                        mc[j] = mr[i] = True
+        return mc, mr
+
+    def _result(self, req: TableRequest, table: Table, sc: Scores, cols: list[int], rows: list[int], out_cols: list,
+                out_rows: list[list], tokens_in: int, tokens_out: int, limit: int | None, exceeded: bool,
+                must_cols: np.ndarray, must_rows: np.ndarray, tokens_estimated: bool = False) -> TableResult:
+        kc, kr = set(cols), set(rows)
+
+        def col_unit(j: int, reason: str) -> Unit:
+            c = sc.cols[j]
+            return Unit(id=f"column:{j}", text=c.description, score=round(float(sc.col[j]), 4), reason=reason,
+                        group="columns")
+
+        def row_unit(i: int, reason: str) -> Unit:
+            return Unit(id=f"row:{i}", text=" | ".join(cell_text(v) for v in table.rows[i]),
+                        score=round(float(sc.row[i]), 4), reason=reason, group="rows")
+
+        def col_reason(j: int) -> str:
+            if must_cols[j]:
+                return "must-keep"
+            return "relevant column cluster" if sc.cluster[j] else ("row key" if j == sc.key else "budget allowed")
+
+        def row_reason(i: int) -> str:
+            if must_rows[i]:
+                return "must-keep"
+            return "whole column needed (superlative/count)" if sc.shape.whole_column else "matches the question"
+
+        why = "below the adaptive cut" if limit is None else "did not fit the budget"
+        kept = [col_unit(j, col_reason(j)) for j in cols] + [row_unit(i, row_reason(i)) for i in rows]
+        dropped = [col_unit(j, "column " + why) for j in range(table.n_cols) if j not in kc]
+        gone = [i for i in range(table.n_rows) if i not in kr]
+        gone = sorted(gone, key=lambda i: -sc.row[i])
+        dropped += [row_unit(i, why) for i in gone[: self.weights.listed_rows]]
+        types = [sc.cols[j].kind for j in cols]
+        stats = Stats(tokens_in=tokens_in, tokens_out=tokens_out, tokenizer=self.counter.name, budget_tokens=limit,
+                      budget_exceeded=bool(exceeded or (limit is not None and tokens_out > limit)),
+                      ratio=round(tokens_out / max(tokens_in, 1), 4), method=self.method,
+                      scorer=req.scorer or "bm25+minilm columns, conditions+bm25+static/minilm rows",
+                      extra={"cells_in": table.n_rows * table.n_cols, "cells_out": len(cols) * len(rows),
+                             "whole_column": sc.shape.whole_column,
+                             "rendered_tokens": None, "tokens_estimated": bool(tokens_estimated),
+                             "dropped_rows_not_listed": max(0, table.n_rows - len(rows) - self.weights.listed_rows)})
+        text = render(req.format, out_cols, out_rows, table.title, types=types)
+        stats.extra["rendered_tokens"] = self.counter.count(text) if len(text) < 400_000 else None
+        return TableResult(table=TableOut(title=table.title or None, columns=out_cols, rows=out_rows),
+                           kept_columns=cols, kept_rows=rows, rendered=text, format=req.format,
+                           kept=kept, dropped=dropped, stats=stats)

@@ -1,0 +1,162 @@
+"""Rows after ATF: the question's conditions matched against cells, fused with sparse and dense row scores.
+
+Conditions are the entities, phrases, numbers and dates the question names. Each distinct cell
+value of each column is checked once (vectorised over unique values, so a 10k-row table costs
+one pass per column): an exact whole-phrase match of the normalised cell in the question, a
+partial match of its rarer words, and a numeric comparison ("after 2005", "more than 3").
+Superlative, counting and ordering questions need whole columns, which ``question_shape`` flags.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+from ctxprune.textproc import STOPWORDS, words
+
+_PUNCT = re.compile(r"[^\w%$€£.]+|(?<!\d)\.|\.(?!\d)", re.UNICODE)
+_NUMBER = re.compile(r"[-+−]?\d[\d,]*(?:\.\d+)?")
+_WHOLE = re.compile(
+    r"\b(most|least|highest|lowest|largest|smallest|biggest|greatest|fewest|longest|shortest|oldest|youngest|newest|"
+    r"earliest|latest|first|last|top|bottom|best|worst|max(imum)?|min(imum)?|how many|number of|count|total|"
+    r"average|mean|sum|majority|all|every|each|only|more|less|fewer|higher|lower|greater|larger|smaller|"
+    r"longer|shorter|difference|compare[ds]?|rank(ed|ing)?)\b|\b\w+est\b", re.I)
+_NEIGHBOUR = re.compile(r"\b(before|after|next|previous|preceding|following|above|below|prior|then|succeeded|"
+                        r"preceded|followed)\b", re.I)
+_CMP = re.compile(r"\b(more than|over|above|greater than|at least|after|since|later than|less than|under|below|"
+                  r"fewer than|at most|before|earlier than|prior to)\s+(?:the\s+)?(?:year\s+)?([-+]?\d[\d,]*(?:\.\d+)?)",
+                  re.I)
+_GT = {"more than", "over", "above", "greater than", "at least", "after", "since", "later than"}
+
+
+def norm_text(s: str) -> str:
+    """Case/unicode-folded, punctuation to spaces, single spaces, padded (for whole-phrase search)."""
+    s = unicodedata.normalize("NFKD", s)
+    s = "".join(ch for ch in s if not unicodedata.combining(ch)).lower().replace("−", "-")
+    return " " + re.sub(r"\s+", " ", _PUNCT.sub(" ", s)).strip() + " "
+
+
+def to_number(s: str) -> float | None:
+    m = _NUMBER.search(s.replace("−", "-"))
+    if not m or len(m.group(0).replace(",", "")) < len(re.sub(r"[^\d.]", "", s)) * 0.5:
+        return None
+    try:
+        return float(m.group(0).replace(",", "").replace("−", "-"))
+    except ValueError:
+        return None
+
+
+@dataclass
+class QuestionShape:
+    whole_column: bool  # superlative / counting / comparison: the answer needs the whole column
+    neighbours: bool  # "before", "after", "next": rows next to a matched row matter
+    numbers: list[float]
+    comparisons: list[tuple[bool, float]]  # (greater?, value)
+
+
+def question_shape(query: str) -> QuestionShape:
+    nums = [float(m.group(0).replace(",", "")) for m in _NUMBER.finditer(query.replace("−", "-"))
+            if m.group(0).replace(",", "").lstrip("+-").replace(".", "", 1).isdigit()]
+    cmps = [(m.group(1).lower() in _GT, float(m.group(2).replace(",", ""))) for m in _CMP.finditer(query)]
+    return QuestionShape(bool(_WHOLE.search(query)), bool(_NEIGHBOUR.search(query)), nums, cmps)
+
+
+def _is_trivial(v: str) -> bool:
+    t = v.strip()
+    return len(t) < 2 or t in STOPWORDS or t in ("", "-", "—", "n/a", "none", "null")
+
+
+def _prefilter(qwords: set[str], digits: bool) -> re.Pattern | None:
+    """A regex that any cell worth checking matches: it starts a question word (or holds a digit)."""
+    alts = sorted((re.escape(w) for w in qwords if len(w) > 1), key=len, reverse=True)
+    if digits:
+        alts.append(r"\d")
+    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + ")", re.I) if alts else None
+
+
+def match_column(qnorm: str, qwords: set[str], shape: QuestionShape, values: list[str]) -> np.ndarray:
+    """Condition match of every cell of one column in [0, 1], computed once per distinct value.
+
+    Only distinct values that share a word start with the question (or hold a digit when the
+    question has numbers) are examined, so a 10k-row column costs one regex pass.
+    """
+    uniq: dict[str, int] = {}
+    codes = np.fromiter((uniq.setdefault(v, len(uniq)) for v in values), dtype=np.int64, count=len(values))
+    keys = list(uniq)
+    score = np.zeros(len(keys))
+    pat = _prefilter(qwords, bool(shape.numbers or shape.comparisons))
+    if pat is None or not keys:
+        return score[codes] if keys else np.zeros(0)
+    counts = np.bincount(codes, minlength=len(keys))
+    wpat = _prefilter(qwords, False)
+    cand = [u for u, k in enumerate(keys) if wpat is not None and wpat.search(k)]
+    if shape.numbers or shape.comparisons:  # values sharing no word with the question: numeric test only
+        seen = set(cand)
+        for u, k in enumerate(keys):
+            if u not in seen and pat.search(k):
+                score[u] = _match_number(k, shape)
+    toks = {u: set(words(keys[u])) for u in cand}
+    df: dict[str, int] = {}  # cells of this column holding a question word: a word in every cell is no condition
+    for u in cand:
+        for w in toks[u] & qwords:
+            df[w] = df.get(w, 0) + int(counts[u])
+    n = max(len(values), 1)
+    for u in cand:
+        score[u] = _match_value(keys[u], toks[u], qnorm, qwords, shape, df, n)
+    return score[codes]
+
+
+def _match_number(k: str, shape: QuestionShape) -> float:
+    try:
+        num, plain = float(k.replace(",", "")), True
+    except ValueError:
+        num, plain = to_number(k), False
+    if num is None:
+        return 0.0
+    if plain and any(abs(num - x) < 1e-9 for x in shape.numbers):
+        return 0.9
+    return 0.5 if any((num > x) if gt else (num < x) for gt, x in shape.comparisons) else 0.0
+
+
+def _match_value(k: str, t: set[str], qnorm: str, qwords: set[str], shape: QuestionShape,
+                 df: dict[str, int], n: int) -> float:
+    kn = norm_text(k)
+    if _is_trivial(kn):
+        return 0.0
+    if len(kn) > 3 and kn in qnorm and not kn.strip().isdigit():
+        return 1.0
+    num = to_number(k) if shape.numbers or shape.comparisons else None
+    if num is not None:
+        if any(abs(num - x) < 1e-9 for x in shape.numbers) and kn.strip().replace(" ", "").replace(".", "").isdigit():
+            return 0.9
+        if any((num > x) if gt else (num < x) for gt, x in shape.comparisons):
+            return 0.5
+    hit = [w for w in t if w in qwords and df.get(w, n) < 0.5 * n + 1]
+    if not hit:
+        return 0.0
+    return 0.7 * sum(1.0 / (1.0 + np.log1p(df[w])) for w in hit) / len(t) + 0.2 * (len(hit) == len(t))
+
+
+def condition_matrix(query: str, columns_text: list[list[str]], shape: QuestionShape) -> np.ndarray:
+    """(rows, columns) condition matches; columns_text[j] holds column j's cells."""
+    qnorm = norm_text(query)
+    qwords = set(words(query))
+    if not columns_text:
+        return np.zeros((0, 0))
+    return np.stack([match_column(qnorm, qwords, shape, col) for col in columns_text], axis=1)
+
+
+def spread_neighbours(score: np.ndarray, factor: float = 0.8) -> np.ndarray:
+    """Rows next to strongly matched rows inherit part of their score (for before/after/next questions)."""
+    if len(score) < 2:
+        return score
+    prev = np.concatenate([[0.0], score[:-1]])
+    nxt = np.concatenate([score[1:], [0.0]])
+    return np.maximum(score, factor * np.maximum(prev, nxt))
+
+
+def row_text(names: list[str], cells: list[str], title: str = "") -> str:
+    body = "; ".join(f"{n}: {c}" for n, c in zip(names, cells) if c)
+    return f"{title}. {body}" if title else body

@@ -1,0 +1,172 @@
+"""Table pruner: parsing, scoring pieces, selection and rendering on small hand-made tables."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from ctxprune.errors import InvalidRequest
+from ctxprune.pruners import table_columns as tc
+from ctxprune.pruners.table_parse import TableInput, TableRequest, parse_table
+from ctxprune.pruners.table_render import json_text, markdown, pipe_text, render
+from ctxprune.pruners.table_rows import condition_matrix, question_shape, spread_neighbours, to_number
+from ctxprune.pruners.table_select import fill_table, softmax_weights
+
+COLS = ["Year", "Title", "Role", "Notes"]
+ROWS = [["2014", "Kingsman: The Secret Service", "Roxanne Morton", ""],
+        ["2015", "Unity", "Narrator", "Documentary"],
+        ["2016", "The Huntsman: Winter's War", "Pippa", ""],
+        ["2017", "Kingsman: The Golden Circle", "Roxanne Morton", "Cameo"],
+        ["2019", "Red Joan", "Young Joan", ""]]
+
+
+# ---------------------------------------------------------------- parsing
+def test_columns_rows_records_csv_markdown_parse_to_the_same_table():
+    shapes = [
+        {"columns": COLS, "rows": ROWS},
+        {"records": [dict(zip(COLS, r)) for r in ROWS]},
+        {"csv": "\n".join(",".join(f'"{c}"' for c in r) for r in [COLS, *ROWS])},
+        {"markdown": markdown(COLS, ROWS)},
+    ]
+    for s in shapes:
+        t = parse_table(TableInput.model_validate(s))
+        assert [str(c) for c in t.columns] == COLS, s
+        assert [[("" if v is None else v) for v in r] for r in t.rows] == ROWS, s
+
+
+def test_markdown_with_escaped_pipes_and_no_outer_bars():
+    t = parse_table(TableInput(markdown="a | b\n--|--\nx \\| y | 2\n"))
+    assert t.columns == ["a", "b"] and t.rows == [["x | y", "2"]]
+
+
+def test_ragged_short_rows_are_padded_and_long_rows_rejected():
+    t = parse_table(TableInput(columns=["a", "b", "c"], rows=[[1], [1, 2, 3]]))
+    assert t.rows[0] == [1, None, None]
+    with pytest.raises(ValueError, match="rows\\[0\\] has 3 cells"):
+        TableInput(columns=["a", "b"], rows=[[1, 2, 3]])
+    with pytest.raises(InvalidRequest) as e:
+        parse_table(TableInput(csv="a,b\n1,2,3\n"))
+    assert e.value.field == "table.csv"
+
+
+def test_empty_and_duplicate_column_names_and_non_string_cells():
+    t = parse_table(TableInput(columns=["", "x", "x", None], rows=[[1, 2.5, True, None]]))
+    assert t.names == ["column 1", "x", "x", "column 4"]
+    assert t.columns == ["", "x", "x", None]
+    assert t.rows == [[1, 2.5, True, None]] and t.text == [["1", "2.5", "True", ""]]
+
+
+def test_exactly_one_shape_and_size_limits():
+    with pytest.raises(ValueError, match="exactly one"):
+        TableInput(columns=["a"], rows=[["1"]], csv="a\n1")
+    with pytest.raises(ValueError, match="needs 'columns'"):
+        TableInput(rows=[["1"]])
+    with pytest.raises(ValueError, match="over the limit"):
+        TableInput(columns=[str(i) for i in range(400)], rows=[["x"]] * 3000)
+
+
+# ---------------------------------------------------------------- columns
+def test_type_inference():
+    assert tc.infer_type("Year", ["2001", "2002", "2010"])[0] == "date"
+    assert tc.infer_type("Points", ["12", "7", "1,200"])[0] == "number"
+    assert tc.infer_type("Budget", ["$12 million", "$7 million"])[0] == "money"
+    assert tc.infer_type("Party", ["Labour", "Tory", "Labour", "Labour"])[0] == "category"
+    assert tc.infer_type("Name", ["Ann Lee", "Bo Chan", "Cy Dunn"])[0] == "identifier"
+    assert tc.infer_type("Notes", ["a very long free text sentence that describes something at length"])[0] == "free text"
+    assert tc.infer_type("X", ["", " "])[0] == "empty"
+
+
+def test_description_names_header_type_and_examples():
+    t = parse_table(TableInput(columns=COLS, rows=ROWS))
+    d = tc.describe(t, 0)
+    assert d.description.startswith("Year: date, e.g. 2014, 2015, 2016")
+
+
+def test_kept_cluster_keeps_the_standout_columns():
+    keep = tc.kept_cluster(np.array([0.9, 0.85, 0.1, 0.12, 0.08, 0.11]))
+    assert keep.tolist() == [True, True, False, False, False, False]
+    assert tc.kept_cluster(np.array([0.5, 0.5, 0.5])).all()
+
+
+def test_header_match_and_answer_type_prior():
+    cols = tc.describe_all(parse_table(TableInput(columns=COLS, rows=ROWS)))
+    assert tc.header_match("which role did she play", cols).tolist() == [0, 0, 1, 0]
+    assert tc.answer_type_prior("In what year did she play Pippa?", cols)[0] == 1.0
+
+
+# ---------------------------------------------------------------- rows
+def test_conditions_exact_partial_numeric():
+    q = "What role did Cookson play in Red Joan and what did she do after 2016?"
+    shape = question_shape(q)
+    assert shape.comparisons == [(True, 2016.0)] and shape.neighbours
+    by_col = [[r[j] for r in ROWS] for j in range(4)]
+    m = condition_matrix(q, by_col, shape)
+    assert m[4, 1] == 1.0  # "Red Joan" exact
+    assert m[3, 0] == 0.5 and m[4, 0] == 0.5 and m[0, 0] == 0.0  # years after 2016
+    partial = condition_matrix("who did she play in the huntsman", by_col, question_shape("x"))
+    assert 0 < partial[2, 1] < 1.0 and partial[0, 1] == 0.0
+
+
+def test_question_shape_flags_whole_column_questions():
+    assert question_shape("which year had the most wins?").whole_column
+    assert question_shape("how many films did she make?").whole_column
+    assert not question_shape("what role did she play in Unity?").whole_column
+
+
+def test_spread_neighbours_and_numbers():
+    assert spread_neighbours(np.array([0, 0, 1.0, 0])).tolist() == [0, 0.8, 1.0, 0.8]
+    assert to_number("1,200") == 1200 and to_number("$3.5") == 3.5 and to_number("abc") is None
+
+
+# ---------------------------------------------------------------- selection
+def test_fill_table_prefers_narrow_long_tables_for_flat_rows_and_wide_short_ones_for_peaked_rows():
+    cells = np.full((20, 5), 2)
+    head = np.full(5, 1)
+    p = np.array([0.4, 0.3, 0.1, 0.1, 0.1])
+    flat = fill_table(p, np.full(20, 0.05), cells, head, 70, np.zeros(5, bool), np.zeros(20, bool))
+    peaked_q = np.r_[[0.45, 0.45], np.full(18, 0.1 / 18)]
+    peaked = fill_table(p, peaked_q, cells, head, 70, np.zeros(5, bool), np.zeros(20, bool))
+    assert len(flat.columns) < len(peaked.columns)
+    assert len(flat.rows) > len(peaked.rows) and {0, 1} <= set(peaked.rows)
+    for sub in (flat, peaked):
+        k = len(sub.columns)
+        assert head[sub.columns].sum() + k - 1 + len(sub.rows) * (2 * k + k) <= 70
+
+
+def test_fill_table_must_keep_and_cell_cap():
+    cells = np.full((10, 3), 3)
+    must_c = np.array([False, False, True])
+    must_r = np.zeros(10, bool)
+    must_r[7] = True
+    sub = fill_table(np.array([0.5, 0.3, 0.2]), softmax_weights(np.arange(10.0), 1.0), cells, np.ones(3), 1000,
+                     must_c, must_r, max_cells=6)
+    assert 2 in sub.columns and 7 in sub.rows
+    assert len(sub.rows) * len(sub.columns) <= 6 or sub.rows == [7]
+
+
+# ---------------------------------------------------------------- rendering
+def test_renderings_are_lossless_and_compact():
+    cols, rows = ["a", "b|c"], [[1, None], ["x,y", 2.5]]
+    assert pipe_text(cols, rows) == "a | b|c\n1 | None\nx,y | 2.5"
+    md = render("markdown", cols, rows, "T")
+    assert "| a | b\\|c |" in md and "| x,y | 2.5 |" in md
+    assert render("csv", cols, rows) == 'a,b|c\n1,\n"x,y",2.5'
+    assert render("compact", cols, rows, types=["number", "category"]).splitlines()[0] == "a:num,b|c:cat"
+    parsed = json.loads(json_text(cols, rows, "T"))
+    assert parsed == {"title": "T", "columns": cols, "rows": rows}
+
+
+def test_json_rendering_is_smaller_than_records():
+    from ctxprune.tokens import get_counter
+
+    cnt = get_counter()
+    records = json.dumps([dict(zip(COLS, r)) for r in ROWS])
+    assert cnt.count(json_text(COLS, ROWS)) < 0.8 * cnt.count(records)
+
+
+def test_request_validates_format_and_query():
+    with pytest.raises(ValueError):
+        TableRequest(query="q", table={"columns": ["a"], "rows": [["1"]]}, format="html")
+    with pytest.raises(ValueError):
+        TableRequest(query="  ", table={"columns": ["a"], "rows": [["1"]]})

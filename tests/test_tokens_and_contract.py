@@ -1,0 +1,37 @@
+import pytest
+from pydantic import ValidationError
+
+from ctxprune.contract import Budget, PruneRequest
+from ctxprune.errors import UnknownComponent
+from ctxprune.tokens import TokenCounter, get_counter
+
+
+def test_tiktoken_files_ship_with_the_package_and_count_offline():
+    c = get_counter("cl100k_base")
+    assert c.name == "cl100k_base"
+    assert c.count("hello world") == 2
+    assert c.count_many(["a b", ""]) == [2, 0]
+    assert get_counter("o200k_base").count("hello world") == 2
+
+
+def test_unknown_tokenizer_lists_valid_ones():
+    with pytest.raises(UnknownComponent, match="cl100k_base"):
+        TokenCounter("gpt2")
+
+
+@pytest.mark.parametrize("bad", [{}, {"ratio": 0.2, "max_tokens": 3}, {"ratio": 0}, {"ratio": 1.5},
+                                 {"max_tokens": 0}, {"ratio": -0.1}, {"tokens": 5}])
+def test_budget_rejects_bad_shapes(bad):
+    with pytest.raises(ValidationError):
+        Budget.model_validate(bad)
+
+
+def test_budget_limit_floors_the_ratio():
+    assert Budget(ratio=0.3).limit(101) == 30
+    assert Budget(ratio=1.0).limit(7) == 7
+    assert Budget(max_tokens=12).limit(1000) == 12
+
+
+def test_keep_strings_must_not_be_blank():
+    with pytest.raises(ValidationError, match="keep"):
+        PruneRequest.model_validate({"keep": ["ok", "  "]})
