@@ -69,8 +69,8 @@ class AxScorer:
         bm25 = self.hub.get("bm25")
         static = self.hub.get("static")
         sparse = minmax(bm25.score(goal, texts))
-        qs = static.embed([goal, history] if history else [goal])
-        emb = static.embed(texts)
+        qs = np.nan_to_num(static.embed([goal, history] if history else [goal]))
+        emb = np.nan_to_num(static.embed(texts))  # an empty text embeds to NaN in wordllama
         stat = minmax(emb @ qs[0])
         if history:
             sparse = (sparse + w.history * minmax(bm25.score(history, texts))) / (1 + w.history)
@@ -109,7 +109,7 @@ class AxScorer:
             return np.zeros(0), {}
         exclude = exclude or set()
         texts = line_texts(nodes, self.w.max_chars)
-        texts = ["" if i in exclude else t for i, t in enumerate(texts)]
+        texts = ["removed" if i in exclude else t for i, t in enumerate(texts)]
         rel, parts = self.relevance(goal, history_query(history), texts)
         base = rel + self.role_prior(nodes)
         base[list(exclude)] = -1.0
