@@ -130,6 +130,12 @@ class AxTreePruner(Pruner):
         blanked = {j for r in removals if r.shortened for j in r.lines}
         return removals, removed, blanked
 
+    def _count_each(self, texts: list[str]) -> list[int]:
+        """Token count per text; repeated texts (common in trees) are counted once."""
+        seen: dict[str, int] = {}
+        count = self.counter.count
+        return [seen[t] if t in seen else seen.setdefault(t, count(t)) for t in texts]
+
     # ---------------------------------------------------------------- run
     def run(self, req: AxTreeRequest) -> AxTreeResult:
         nodes = self.parse(req.axtree)
@@ -140,10 +146,11 @@ class AxTreePruner(Pruner):
         removals, removed, blanked = self.apply_guard(nodes, must) if req.guard else ([], set(), set())
         for j in blanked:  # the text of a large container that carried an attack is dropped, its children stay
             nodes[j].line, nodes[j].name, nodes[j].props = short_line(nodes[j]), "", ""
+        line_tokens = self._count_each([n.line for n in nodes])
         try:
             if limit is not None and limit >= tokens_in:
                 raise _Fits()
-            sel, scores, text, tokens_out = self._prune(req, nodes, removed, must, limit, tokens_in)
+            sel, scores, text, tokens_out = self._prune(req, nodes, removed, must, limit, line_tokens)
             fallback = None
             if tokens_out >= tokens_in and limit is not None:
                 fallback = "pruning would not shrink the tree"
@@ -157,15 +164,16 @@ class AxTreePruner(Pruner):
                             reason={n.index: "unchanged (fallback)" for n in nodes})
             text = "\n".join(n.line for n in nodes if n.index not in removed)
             tokens_out = self.counter.count(text)
-        return self._result(req, nodes, sel, scores, text, tokens_in, tokens_out, limit, removals, removed, fallback)
+        return self._result(req, nodes, sel, scores, text, tokens_in, tokens_out, limit, removals, removed, fallback,
+                            line_tokens)
 
     def _prune(self, req: AxTreeRequest, nodes: list[Node], removed: set[int], must: set[int], limit: int | None,
-               tokens_in: int) -> tuple[Selection, np.ndarray, str, int]:
+               line_tokens: list[int]) -> tuple[Selection, np.ndarray, str, int]:
         count = self.counter.count
         alive = [n for n in nodes if n.index not in removed]
         scores, _ = self.scorer.score(req.goal, req.previous_actions, nodes, exclude=removed)
-        full_cost = [c + 1 for c in self.counter.count_many([n.line for n in nodes])]
-        short_cost = [c + 1 for c in self.counter.count_many([short_line(n) for n in nodes])]
+        full_cost = [c + 1 for c in line_tokens]
+        short_cost = [c + 1 for c in self._count_each([short_line(n) for n in nodes])]
         mc = count(marker(nodes, [0] * 12, False)) + 2
         selector = Selector(nodes, full_cost, short_cost, mc, markers=req.markers)
         power = self.scorer.w.cost_power
@@ -190,8 +198,9 @@ class AxTreePruner(Pruner):
         return sel, scores, text, tokens
 
     # ---------------------------------------------------------------- result
-    def _result(self, req, nodes, sel, scores, text, tokens_in, tokens_out, limit, removals, removed, fallback):
-        costs = self.counter.count_many([n.line for n in nodes])
+    def _result(self, req, nodes, sel, scores, text, tokens_in, tokens_out, limit, removals, removed, fallback,
+                line_tokens):
+        costs = line_tokens
         def unit(n: Node, reason: str) -> Unit:
             return Unit(id=n.bid or f"line{n.index}", text=n.line.strip(), tokens=costs[n.index], reason=reason,
                         score=round(float(scores[n.index]), 4) if scores[n.index] >= 0 else None,

@@ -129,9 +129,16 @@ def judge_window(text: str) -> Verdict:
     return Verdict(score, cues, text)
 
 
+# every attack needs an agent-directed cue or an urgency cue; one search rules most lines out cheaply
+_GATE = re.compile(r"\b(?:ai|a\.i|llm|gpt|chatgpt|claude|gemini|copilot|bots?|agents?|assistants?|models?|automated|autonomous|"
+                   r"ignore|disregard|forget|override|bypass|abandon|discard|instructions?|directions|system|user'?s?|human|"
+                   r"operator|owner|tasks?|objective|mission|assignment|urgent\w*|important|attention|warning|alert|"
+                   r"critical|mandatory|immediately|right now|without delay|final notice|security|action required)\b", _F)
+
+
 def judge(text: str) -> Verdict | None:
     """The first window of ``text`` that is an attack, or None."""
-    if len(text) < 12:
+    if len(text) < 12 or not _GATE.search(text):
         return None
     for w in windows(text):
         v = judge_window(w)

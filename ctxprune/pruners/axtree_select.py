@@ -148,13 +148,19 @@ class Selector:
         """Lazy greedy by score per marginal token (a line next to kept lines costs no new marker)."""
         keys = sorted(sel.mode)
         skip = skip or set()
-        needs = {i: self._needed(i) for i in range(len(self.nodes)) if i not in skip}
+        made: dict[int, list[tuple[int, str]]] = {}
+
+        def need(i: int) -> list[tuple[int, str]]:
+            if i not in made:
+                made[i] = self._needed(i)
+            return made[i]
 
         def prio(i: int) -> float:
-            cost = self._marginal(sel, keys, needs[i]) if self.lazy else self.full[i]
+            cost = self._marginal(sel, keys, need(i)) if self.lazy else self.full[i]
             return (float(scores[i]) + 0.05) / max(1, cost) ** power
 
-        heap = [(-prio(i), i) for i in needs if sel.mode.get(i) != FULL]
+        alive = [i for i in range(len(self.nodes)) if i not in skip]
+        heap = [(-prio(i), i) for i in alive if sel.mode.get(i) != FULL]
         heapq.heapify(heap)
         while heap:
             neg, i = heapq.heappop(heap)
@@ -165,10 +171,10 @@ class Selector:
                 heapq.heappush(heap, (-p, i))
                 continue
             why = "relevant" if self.nodes[i].interactive or not self.nodes[i].children else "relevant container"
-            used, ok = self._try(sel, keys, needs[i], used, limit, why, force=False, focus=i)
-            if ok:  # neighbours may now be cheaper (no new marker): queue them again at their new price
+            used, ok = self._try(sel, keys, need(i), used, limit, why, force=False, focus=i)
+            if ok and self.lazy:  # neighbours may now be cheaper (no new marker): queue them again
                 for j in (i - 1, i + 1):
-                    if j in needs and sel.mode.get(j) != FULL:
+                    if 0 <= j < len(self.nodes) and j not in skip and sel.mode.get(j) != FULL:
                         heapq.heappush(heap, (-prio(j), j))
             elif limit is not None and limit - used < 3:
                 break
