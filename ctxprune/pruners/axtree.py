@@ -175,7 +175,7 @@ class AxTreePruner(Pruner):
         full_cost = [c + 1 for c in line_tokens]
         short_cost = [c + 1 for c in self._count_each([short_line(n) for n in nodes])]
         mc = count(marker(nodes, [0] * 12, False)) + 2
-        selector = Selector(nodes, full_cost, short_cost, mc, markers=req.markers)
+        selector = Selector(nodes, full_cost, short_cost, mc, markers=req.markers, banned=removed)
         power = self.scorer.w.cost_power
         if limit is None:
             alive_idx = [n.index for n in alive]

@@ -164,13 +164,33 @@ class Removal:
     shortened: bool = False
 
 
+_DISMISS = re.compile(r"^(?:ok|okay|close|dismiss|got it|continue|proceed|confirm|accept|cancel|yes|no|x|×|later|"
+                      r"not now|allow|agree|i agree|submit|verify|go|next)$", _F)
+
+
+def _only_message(nodes: list[Node], p: int, inner: set[int]) -> bool:
+    """The wrapper holds nothing but the message: nameless nodes, dismiss/confirm buttons, agent-directed text."""
+    for j in subtree(nodes, p):
+        if j == p or j in inner:
+            continue
+        n = nodes[j]
+        text = node_text(n).strip()
+        if not text:
+            continue
+        if _DISMISS.match(text):
+            continue
+        if any(c.startswith(SPEAKS_TO_AGENT) for c in judge_window(text).cues):
+            continue
+        return False
+    return True
+
+
 def _wrapper(nodes: list[Node], i: int, max_lines: int) -> int:
-    """Climb from a flagged node to the smallest dialog-like wrapper that holds only the message."""
+    """Climb from a flagged node to the largest small dialog-like wrapper that holds only the message."""
     top = i
     p = nodes[top].parent
     while p is not None and nodes[p].role.lower() in DIALOG_ROLES and nodes[p].parent is not None:
-        size = len(subtree(nodes, p))
-        if size > max_lines:
+        if len(subtree(nodes, p)) > max_lines or not _only_message(nodes, p, set(subtree(nodes, top))):
             break
         top = p
         p = nodes[p].parent

@@ -56,11 +56,12 @@ def render(nodes: list[Node], mode: dict[int, str], *, markers: bool = True, mar
 
 class Selector:
     def __init__(self, nodes: list[Node], full_cost: list[int], short_cost: list[int], marker_cost: int,
-                 markers: bool = True, bundle_lines: int = 6, lazy: bool = False):
+                 markers: bool = True, bundle_lines: int = 6, lazy: bool = False, banned: set[int] | None = None):
         self.nodes, self.full, self.short = nodes, full_cost, short_cost
         self.mc = marker_cost if markers else 0
         self.bundle_lines = bundle_lines
         self.lazy = lazy
+        self.banned = banned or set()  # lines that must never be output (removed by the guard)
         self.size = [1] * len(nodes)  # subtree sizes, bottom-up
         for n in reversed(nodes):
             if n.parent is not None:
@@ -85,7 +86,7 @@ class Selector:
         if self.nodes[i].children and self.size[i] <= self.bundle_lines:
             sub = subtree(self.nodes, i)
             if sub:
-                need += [(j, FULL) for j in sub if j != i and self.nodes[j].bid]
+                need += [(j, FULL) for j in sub if j != i and self.nodes[j].bid and j not in self.banned]
         return need
 
     def _try(self, sel: Selection, keys: list[int], need: list[tuple[int, str]], used: int, limit: int | None,
