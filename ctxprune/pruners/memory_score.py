@@ -1,0 +1,171 @@
+"""Scoring dialogue turns after Memory-T1: a coarse session stage, then fine evidence scores.
+
+Coarse: each session gets a relevance score (BM25 over the session, cosine to the session's mean
+embedding, and its best turn) and, when the question has a time scope, a soft proximity to it.
+Fine: each turn combines its own relevance (BM25 + MiniLM, with a little of its neighbours'),
+its session's coarse score and its temporal consistency with the scope (its session date or a
+relative phrase in it, resolved). A second pass re-scores against the query expanded with the
+best first-pass evidence (multi-hop), and the partner turn of a question/answer pair is lifted
+with the turn it belongs to.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ctxprune.pruners.memory_index import HistoryIndex
+from ctxprune.pruners.memory_scope import Scope, proximity
+from ctxprune.pruners.memory_time import relative_mentions
+from ctxprune.scoring import minmax
+from ctxprune.textproc import words
+
+
+@dataclass(frozen=True)
+class MemoryWeights:
+    """How the signals combine; chosen on all 1,148 LoCoMo questions of the dev conversations."""
+
+    sparse: float = 0.4  # BM25 vs dense inside one relevance pass
+    neighbour: float = 0.15  # share of the best adjacent turn's relevance
+    session: float = 0.25  # coarse session score in the fine score
+    temporal: float = 0.3  # temporal consistency in the fine score (only with a scope)
+    hop2: float = 0.35  # second-pass relevance in the fine score
+    seeds: int = 3  # best first-pass turns (distinct sessions) that expand the query
+    partner_answer: float = 0.85  # the answer after a relevant question gets this share of its score
+    partner_question: float = 0.85  # the question before a relevant answer gets this share of its score
+    speaker: float = 0.3  # bonus for turns said by a speaker the question names
+    candidates: int = 600  # long histories: turns kept for fine scoring
+
+
+@dataclass
+class TurnScores:
+    final: np.ndarray
+    first: np.ndarray  # first-pass relevance
+    second: np.ndarray
+    session: np.ndarray  # coarse score per session
+    temporal: np.ndarray | None  # per turn, None without a scope
+    partner_of: np.ndarray  # -1 or the turn a Q/A partner was lifted by
+
+
+def _pass(idx: HistoryIndex, query: str, qvec: np.ndarray, cand: np.ndarray, w: MemoryWeights) -> np.ndarray:
+    """Relevance of the candidate turns to one query (sparse + dense, min-max on the candidates)."""
+    sparse = idx.bm25_turns(query, cand)
+    dense = idx.emb[cand] @ qvec
+    return w.sparse * minmax(sparse) + (1 - w.sparse) * minmax(dense)
+
+
+def _with_neighbours(rel: np.ndarray, idx: HistoryIndex, cand: np.ndarray, share: float) -> np.ndarray:
+    """A turn inherits a little of the better of its two neighbours in the same session."""
+    full = np.zeros(idx.n)
+    full[cand] = rel
+    prev = np.r_[0.0, full[:-1]]
+    nxt = np.r_[full[1:], 0.0]
+    so = idx.session_of
+    same_prev = np.r_[False, so[1:] == so[:-1]]
+    same_next = np.r_[so[:-1] == so[1:], False]
+    best = np.maximum(prev * same_prev, nxt * same_next)
+    return ((1 - share) * full + share * best)[cand]
+
+
+def session_scores(idx: HistoryIndex, query: str, qvec: np.ndarray, turn_rel: np.ndarray, cand: np.ndarray,
+                   scope: Scope | None) -> np.ndarray:
+    ns = len(idx.times)
+    best = np.zeros(ns)
+    np.maximum.at(best, idx.session_of[cand], turn_rel)
+    rel = (0.3 * minmax(idx.bm25_sessions(query)) + 0.3 * minmax(idx.session_emb @ qvec) + 0.4 * minmax(best))
+    if scope is None or (scope.span.start is None and scope.span.end is None):
+        return rel
+    prox = np.array([proximity(scope.span, t.date() if t else None) for t in idx.times])
+    return 0.6 * rel + 0.4 * prox
+
+
+def temporal_consistency(idx: HistoryIndex, scope: Scope, cand: np.ndarray, texts: list[str]) -> np.ndarray:
+    """Per candidate turn: how well its time (the session date, or what a relative phrase in it
+    resolves to) agrees with the scope; the best of the two."""
+    out = np.zeros(len(cand))
+    for j, i in enumerate(cand):
+        t = idx.times[idx.session_of[i]]
+        day = t.date() if t else None
+        best = proximity(scope.span, day)
+        if day is not None:
+            for m in relative_mentions(texts[i], day):
+                mid = m.span.start or m.span.end
+                best = max(best, proximity(scope.span, mid))
+        out[j] = best
+    return out
+
+
+def partners(idx: HistoryIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Question/answer pairs in a session: for each turn, the answer that follows it when it asks
+    a question, and the question before it when it answers one (-1 when none)."""
+    n = idx.n
+    answer, question = np.full(n, -1), np.full(n, -1)
+    asks = np.array(["?" in line for line in idx.lines], dtype=bool)
+    so, sp = idx.session_of, idx.speakers
+    for i in range(n - 1):
+        if asks[i] and so[i + 1] == so[i] and sp[i + 1] != sp[i]:
+            answer[i], question[i + 1] = i + 1, i
+    return answer, question
+
+
+def named_speakers(idx: HistoryIndex, query: str) -> set[str]:
+    """Speakers of the history whose name the question mentions (as a word)."""
+    q = set(words(query, drop_stop=False))
+    return {s for s in set(idx.speakers) if s and set(words(s, drop_stop=False)) and set(words(s, drop_stop=False)) <= q}
+
+
+def candidates(idx: HistoryIndex, query: str, qvec: np.ndarray, w: MemoryWeights) -> np.ndarray:
+    """All turns of a short history; for a long one the union of FAISS and BM25 nearest turns
+    and the turns of the best sessions (the coarse stage never leaves the set empty)."""
+    if idx.faiss_index is None:
+        return np.arange(idx.n)
+    k = w.candidates
+    dense_ids = idx.dense_candidates(qvec, k)
+    bm = idx.bm25_turns(query)
+    sparse_ids = np.argsort(-bm)[:k]
+    sess = idx.session_emb @ qvec + 0.5 * minmax(idx.bm25_sessions(query))
+    top_sessions = np.argsort(-sess)[: max(5, k // 40)]
+    in_top = np.isin(idx.session_of, top_sessions).nonzero()[0]
+    return np.unique(np.concatenate([dense_ids, sparse_ids, in_top]))
+
+
+def score_turns(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | None, w: MemoryWeights,
+                pairs: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, TurnScores]:
+    """Candidate turn ids and their scores (arrays over the candidates)."""
+    cand = candidates(idx, query, qvec, w)
+    s1 = _with_neighbours(_pass(idx, query, qvec, cand, w), idx, cand, w.neighbour)
+    sess = session_scores(idx, query, qvec, s1, cand, scope)
+    # multi-hop: expand the query with the best first-pass turns of distinct sessions
+    seeds, seen = [], set()
+    for j in np.argsort(-s1):
+        si = int(idx.session_of[cand[j]])
+        if si not in seen:
+            seeds.append(int(cand[j]))
+            seen.add(si)
+        if len(seeds) == w.seeds:
+            break
+    q2 = qvec + 0.5 * idx.emb[seeds].mean(axis=0) if seeds else qvec
+    q2 = q2 / (np.linalg.norm(q2) + 1e-9)
+    expanded = " ".join([query, *(idx.score_texts[i] for i in seeds)])
+    s2 = _with_neighbours(_pass(idx, expanded, q2, cand, w), idx, cand, w.neighbour)
+    final = (1 - w.hop2) * s1 + w.hop2 * s2 + w.session * sess[idx.session_of[cand]]
+    temporal = None
+    if scope is not None and (scope.span.start is not None or scope.span.end is not None):
+        temporal = temporal_consistency(idx, scope, cand, idx.score_texts)
+        final = final + w.temporal * temporal
+    named = named_speakers(idx, query)
+    if named and w.speaker:
+        final = final + w.speaker * np.array([idx.speakers[i] in named for i in cand], dtype=float)
+    lifted = np.full(len(cand), -1)
+    pos = {int(t): j for j, t in enumerate(cand)}
+    base = final.copy()
+    for partner_of, share in ((pairs[1], w.partner_answer), (pairs[0], w.partner_question)):
+        # pairs[1][a] is the question before answer a: an answer is lifted by its question, and vice versa
+        if share <= 0:
+            continue
+        for j, t in enumerate(cand):
+            p = int(partner_of[t])
+            if p >= 0 and p in pos and share * base[pos[p]] > final[j]:
+                final[j] = share * base[pos[p]]
+                lifted[j] = p
+    return cand, TurnScores(final=final, first=s1, second=s2, session=sess, temporal=temporal, partner_of=lifted)
