@@ -189,8 +189,9 @@ def _wrapper(nodes: list[Node], i: int, max_lines: int) -> int:
     """Climb from a flagged node to the largest small dialog-like wrapper that holds only the message."""
     top = i
     p = nodes[top].parent
-    while p is not None and nodes[p].role.lower() in DIALOG_ROLES and nodes[p].parent is not None:
-        if len(subtree(nodes, p)) > max_lines or not _only_message(nodes, p, set(subtree(nodes, top))):
+    while p is not None and nodes[p].role.lower() in DIALOG_ROLES:
+        size = len(subtree(nodes, p))
+        if size > max_lines or size > 0.3 * len(nodes) or not _only_message(nodes, p, set(subtree(nodes, top))):
             break
         top = p
         p = nodes[p].parent
