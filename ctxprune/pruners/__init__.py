@@ -7,6 +7,7 @@ from ctxprune.errors import UnknownComponent
 
 PRUNERS: dict[str, str] = {
     "passages": "ctxprune.pruners.passages:PassagesPruner",
+    "axtree": "ctxprune.pruners.axtree:AxTreePruner",
     "memory": "ctxprune.pruners.memory:MemoryPruner",
     "table": "ctxprune.pruners.table:TablePruner",
     "prompt": "ctxprune.pruners.prompt:PromptPruner",

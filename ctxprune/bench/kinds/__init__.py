@@ -17,6 +17,7 @@ from importlib import import_module
 
 ADAPTERS = {
     "passages": "ctxprune.bench.kinds.passages",
+    "axtree": "ctxprune.bench.kinds.axtree",
     "memory": "ctxprune.bench.kinds.memory",
     "table": "ctxprune.bench.kinds.table",
     "prompt": "ctxprune.bench.kinds.prompt",

@@ -1,0 +1,42 @@
+"""AutoWebBench (axtree/) adapter: target-bid recall, the output being the returned AxTree text."""
+from __future__ import annotations
+
+DATA_DIR = "axtree"
+KIND = "axtree"
+
+
+def request(ex: dict, budget: dict | None) -> dict:
+    return {"goal": ex["query"], "axtree": "\n".join(ex["context"]["axtree_lines"]), "budget": budget}
+
+
+def render(ex: dict, response: dict) -> str:
+    return response["axtree"]
+
+
+def full(ex: dict) -> str:
+    return "\n".join(ex["context"]["axtree_lines"])
+
+
+def _recall_text(ex: dict, text: str) -> float:
+    gold = ex["gold"]["target_bids"]
+    return sum(f"[{b}]" in text for b in gold) / len(gold)
+
+
+def recall(ex: dict, response: dict) -> float:
+    return _recall_text(ex, render(ex, response))
+
+
+def baseline_units(ex: dict) -> list[tuple[int, str]]:
+    return list(enumerate(ex["context"]["axtree_lines"]))
+
+
+def render_units(ex: dict, kept: set) -> str:
+    return "\n".join(line for i, line in enumerate(ex["context"]["axtree_lines"]) if i in kept)
+
+
+def recall_units(ex: dict, kept: set) -> float:
+    return _recall_text(ex, render_units(ex, kept))
+
+
+def query(ex: dict) -> str:
+    return ex["query"]

@@ -1,0 +1,226 @@
+"""AxTree pruning after FocusAgent: goal-guided line retrieval over the accessibility tree, plus an injection guard.
+
+parse (BrowserGym/WebArena text or nested JSON) -> guard (remove content that speaks to the
+agent) -> score (sparse + static/dense relevance to the goal and previous actions, role prior,
+structure) -> select (best-first under the budget, ancestors kept, pruned runs as markers) ->
+render. Kept lines are never rewritten, except ancestors kept only for structure, which may be
+shortened to ``[bid] role``. If pruning fails or would not shrink the tree, the (guarded) tree
+is returned unchanged and ``stats.extra["fallback"]`` says why.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ctxprune.contract import PruneRequest, PruneResult, Stats, Unit
+from ctxprune.pruners.axtree_guard import Removal, find_injections
+from ctxprune.pruners.axtree_parse import Node, parse_json, parse_text, short_line
+from ctxprune.pruners.axtree_score import AxScorer
+from ctxprune.pruners.axtree_select import FULL, Selection, Selector, fit, marker, render
+from ctxprune.pruners.base import Pruner
+from ctxprune.select import adaptive_cut
+
+log = logging.getLogger(__name__)
+
+MAX_TREE_CHARS = 4_000_000
+MAX_JSON_NODES = 50_000
+MAX_JSON_DEPTH = 256
+
+
+class _Fits(Exception):
+    """The whole tree is within the budget: nothing to prune."""
+
+
+class AxNode(BaseModel):
+    """One node of the nested JSON form."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    role: str = Field("generic", max_length=200)
+    name: str | None = Field(None, max_length=200_000)
+    bid: str | None = Field(None, max_length=200, pattern=r"^[^\[\]\s]*$")
+    properties: dict[str, Any] | None = None
+    children: list["AxNode"] = Field(default_factory=list, max_length=MAX_JSON_NODES)
+
+
+class Injection(BaseModel):
+    bid: str | None
+    text: str
+    reason: str
+
+
+class AxTreeRequest(PruneRequest):
+    goal: str = Field(..., max_length=20_000, description="the task the agent pursues")
+    axtree: str | AxNode = Field(..., description="AXTree text (one node per line) or the nested JSON form")
+    previous_actions: list[str] = Field(default_factory=list, max_length=500)
+    guard: bool = Field(True, description="remove content that speaks to the agent (prompt injection)")
+    markers: bool = Field(True, description="collapse each pruned run into a '... N lines pruned ...' line")
+    marker_bids: bool = Field(False, description="list the bids of each pruned run in its marker")
+
+    @field_validator("goal")
+    @classmethod
+    def _goal_not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("goal is empty")
+        return v
+
+    @field_validator("previous_actions")
+    @classmethod
+    def _actions_short(cls, v: list[str]) -> list[str]:
+        for i, a in enumerate(v):
+            if len(a) > 20_000:
+                raise ValueError(f"previous_actions[{i}] is longer than 20000 characters")
+        return v
+
+    @field_validator("axtree")
+    @classmethod
+    def _tree_size(cls, v: str | AxNode) -> str | AxNode:
+        if isinstance(v, str):
+            if len(v) > MAX_TREE_CHARS:
+                raise ValueError(f"axtree text is longer than {MAX_TREE_CHARS} characters")
+            if not v.strip():
+                raise ValueError("axtree is empty")
+            return v
+        count, todo = 0, [(v, 0)]
+        while todo:
+            node, depth = todo.pop()
+            count += 1
+            if count > MAX_JSON_NODES or depth > MAX_JSON_DEPTH:
+                raise ValueError(f"axtree JSON exceeds {MAX_JSON_NODES} nodes or depth {MAX_JSON_DEPTH}")
+            todo.extend((c, depth + 1) for c in node.children)
+        return v
+
+
+class AxTreeResult(PruneResult):
+    axtree: str
+    kept_bids: list[str]
+    removed_injections: list[Injection] = Field(default_factory=list)
+
+
+class AxTreePruner(Pruner):
+    kind = "axtree"
+    method = "focusagent-lines"
+    request_model = AxTreeRequest
+    result_model = AxTreeResult
+    scorers = ("bm25", "static", "dense")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scorer = AxScorer(self.hub)
+
+    # ---------------------------------------------------------------- parse + guard
+    @staticmethod
+    def parse(tree: str | AxNode) -> list[Node]:
+        if isinstance(tree, str):
+            return parse_text(tree)
+        return parse_json(tree.model_dump(exclude_none=True))
+
+    @staticmethod
+    def must_keep(nodes: list[Node], keep: list[str]) -> set[int]:
+        return {n.index for n in nodes if any(k in n.line for k in keep)} if keep else set()
+
+    @staticmethod
+    def apply_guard(nodes: list[Node], must: set[int]) -> tuple[list[Removal], set[int], set[int]]:
+        """(removals, removed lines, lines whose text the guard blanked to bid + role)."""
+        removals = find_injections(nodes, protected=must)
+        removed = {j for r in removals if not r.shortened for j in r.lines}
+        blanked = {j for r in removals if r.shortened for j in r.lines}
+        return removals, removed, blanked
+
+    def _count_each(self, texts: list[str]) -> list[int]:
+        """Token count per text; repeated texts (common in trees) are counted once."""
+        seen: dict[str, int] = {}
+        count = self.counter.count
+        return [seen[t] if t in seen else seen.setdefault(t, count(t)) for t in texts]
+
+    # ---------------------------------------------------------------- run
+    def run(self, req: AxTreeRequest) -> AxTreeResult:
+        nodes = self.parse(req.axtree)
+        full_text = "\n".join(n.line for n in nodes)
+        tokens_in = self.counter.count(full_text)
+        limit = req.budget.limit(tokens_in) if req.budget else None
+        must = self.must_keep(nodes, req.keep)
+        removals, removed, blanked = self.apply_guard(nodes, must) if req.guard else ([], set(), set())
+        for j in blanked:  # the text of a large container that carried an attack is dropped, its children stay
+            nodes[j].line, nodes[j].name, nodes[j].props = short_line(nodes[j]), "", ""
+        line_tokens = self._count_each([n.line for n in nodes])
+        try:
+            if limit is not None and limit >= tokens_in:
+                raise _Fits()
+            sel, scores, text, tokens_out = self._prune(req, nodes, removed, must, limit, line_tokens)
+            fallback = None
+            if tokens_out >= tokens_in and limit is not None:
+                fallback = "pruning would not shrink the tree"
+        except _Fits:
+            fallback, scores = "the tree fits the budget", np.zeros(len(nodes))
+        except Exception as exc:  # a tree we cannot handle is returned as it came, and we say so
+            log.exception("axtree pruning failed")
+            fallback, sel, scores = f"pruning failed: {type(exc).__name__}", None, np.zeros(len(nodes))
+        if fallback:
+            sel = Selection(mode={n.index: FULL for n in nodes if n.index not in removed},
+                            reason={n.index: "unchanged (fallback)" for n in nodes})
+            text = "\n".join(n.line for n in nodes if n.index not in removed)
+            tokens_out = self.counter.count(text)
+        return self._result(req, nodes, sel, scores, text, tokens_in, tokens_out, limit, removals, removed, fallback,
+                            line_tokens)
+
+    def _prune(self, req: AxTreeRequest, nodes: list[Node], removed: set[int], must: set[int], limit: int | None,
+               line_tokens: list[int]) -> tuple[Selection, np.ndarray, str, int]:
+        count = self.counter.count
+        alive = [n for n in nodes if n.index not in removed]
+        scores, _ = self.scorer.score(req.goal, req.previous_actions, nodes, exclude=removed)
+        full_cost = [c + 1 for c in line_tokens]
+        short_cost = [c + 1 for c in self._count_each([short_line(n) for n in nodes])]
+        mc = count(marker(nodes, [0] * 12, False)) + 2
+        selector = Selector(nodes, full_cost, short_cost, mc, markers=req.markers, banned=removed)
+        power = self.scorer.w.cost_power
+        if limit is None:
+            alive_idx = [n.index for n in alive]
+            k = adaptive_cut(scores[alive_idx], mass=0.85, min_keep=min(3, len(alive)), max_share=0.5)
+            best = set(np.array(alive_idx)[np.argsort(-scores[alive_idx], kind="stable")[:k]].tolist())
+            removed_or_low = set(range(len(nodes))) - best
+            sel = selector.select(scores, must, None, power, skip=removed_or_low)
+        else:
+            sel = selector.select(scores, must, limit, power, skip=removed)
+        selector.fill_gaps(sel, removed)
+        kw = dict(markers=req.markers, marker_bids=req.marker_bids, skip=removed)
+        if limit is None:
+            text = render(nodes, sel.mode, **kw)
+            return sel, scores, text, count(text)
+        text, tokens = fit(nodes, sel, scores, must, limit, count, **kw)
+        if limit - tokens > 2:  # the estimates were cautious: spend what is left, then fit again
+            selector.extend(sel, scores, limit, tokens, power, skip=removed)
+            selector.fill_gaps(sel, removed)
+            text, tokens = fit(nodes, sel, scores, must, limit, count, **kw)
+        return sel, scores, text, tokens
+
+    # ---------------------------------------------------------------- result
+    def _result(self, req, nodes, sel, scores, text, tokens_in, tokens_out, limit, removals, removed, fallback,
+                line_tokens):
+        costs = line_tokens
+        def unit(n: Node, reason: str) -> Unit:
+            return Unit(id=n.bid or f"line{n.index}", text=n.line.strip(), tokens=costs[n.index], reason=reason,
+                        score=round(float(scores[n.index]), 4) if scores[n.index] >= 0 else None,
+                        group=nodes[n.parent].bid if n.parent is not None else None)
+
+        kept = [unit(n, sel.reason.get(n.index, "kept") + (" (shortened)" if sel.mode[n.index] != FULL else ""))
+                for n in nodes if n.index in sel.mode]
+        dropped = [unit(n, "injection removed by the guard" if n.index in removed else
+                        ("below the adaptive cut" if limit is None else "did not fit the budget"))
+                   for n in nodes if n.index not in sel.mode]
+        dropped.sort(key=lambda u: -(u.score or 0))
+        kept_bids = [n.bid for n in nodes if n.index in sel.mode and n.bid]
+        extra = {"lines_in": len(nodes), "lines_kept": len(sel.mode), "markers": req.markers,
+                 "guard": req.guard, "injections_removed": len(removals)}
+        if fallback:
+            extra["fallback"] = fallback
+        stats = Stats(tokens_in=tokens_in, tokens_out=tokens_out, tokenizer=self.counter.name, budget_tokens=limit,
+                      budget_exceeded=bool(sel.exceeded or (limit is not None and tokens_out > limit)),
+                      ratio=round(tokens_out / max(tokens_in, 1), 4), method=self.method,
+                      scorer="bm25+wordllama+minilm(top) + role prior + structure", extra=extra)
+        inj = [Injection(bid=r.bid, text=r.text, reason=r.reason) for r in removals]
+        return AxTreeResult(axtree=text, kept_bids=kept_bids, removed_injections=inj, kept=kept, dropped=dropped,
+                            stats=stats)

@@ -1,0 +1,240 @@
+"""Prompt-injection guard for accessibility trees: find page content that speaks to the agent.
+
+A line is scored by cues found in one window of its text (a sentence or ~40 words, so a page
+root whose name repeats the whole page cannot combine cues from far apart):
+
+* ``address``   it talks to an AI/assistant/agent ("if you are an AI", "attention AI agent");
+* ``override``  it tries to replace the task ("ignore previous instructions", "your new task");
+* ``user3``     it talks about the user behind the agent ("the user has authorised", "don't tell the user");
+* ``task``      it mentions the agent's task or goal ("to complete your task");
+* ``data``      it asks to enter or send credentials, payment or personal data;
+* ``urgent`` / ``imperative`` / ``nav``  urgency, orders, a URL to go to;
+* ``benign``    cookie/consent banners, ads, security advice ("never share your password").
+
+A window is an attack when it speaks to the agent (address, override, user3 or task) with
+enough weight, or when it is an urgent order to hand over data or go elsewhere. The node and
+its subtree are removed; a small dialog-like wrapper around it goes too, and so does a heading
+right before it that addresses the agent. A flagged node whose subtree is a large part of the page
+(a root whose name repeats the page) is not removed: its line is shortened to bid and role.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ctxprune.pruners.axtree_parse import Node, subtree
+
+_F = re.I
+
+AGENT = r"(?:ai|a\.i\.|llm|gpt|chatgpt|claude|gemini|copilot|bot|language model|automated|autonomous|browsing|browser|web|digital|virtual)"
+ROLE = r"(?:agents?|assistants?|models?|bots?|systems?|navigators?|crawlers?)"
+CUES: dict[str, list[tuple[re.Pattern, float]]] = {
+    "address": [
+        (re.compile(rf"\b(?:if|when|since|because) you(?:'re| are)\b[^.]{{0,30}}\b{AGENT}\b", _F), 3.0),
+        (re.compile(rf"\b(?:you are|you're|as) an? {AGENT}(?: {ROLE})?\b", _F), 3.0),
+        (re.compile(rf"\b(?:attention|note|notice|message|memo|reminder|instructions?|alert|warning|hello|hi|hey|dear|calling)\b[\s:,!-]*(?:to|for)?\s*(?:all|any|the|every)?\s*{AGENT}\s*{ROLE}?\b", _F), 2.5),
+        (re.compile(rf"\b{AGENT} {ROLE}\b", _F), 2.0),
+        (re.compile(r"\b(?:agents?|assistants?|bots?)(?: reading| processing| browsing| visiting)? this (?:page|site|message|content)\b", _F), 2.5),
+        (re.compile(r"\b(?:dear|attention|note to|hey|hello)\s+(?:the\s+)?(?:agent|assistant|model|bot)\b", _F), 2.5),
+    ],
+    "override": [
+        (re.compile(r"\b(?:ignore|disregard|forget|override|bypass|abandon|drop|discard|stop following)\b[^.]{0,40}\b(?:previous|prior|above|earlier|original|initial|existing|all|any|your|current|the user'?s?|system)\b[^.]{0,30}\b(?:instructions?|directions?|prompts?|tasks?|goals?|commands?|rules|guidelines|objectives?|orders?)\b", _F), 3.5),
+        (re.compile(r"\b(?:your|the) (?:new|updated|revised|real|actual|true|only|primary|secret|hidden) (?:system )?(?:instructions?|task|objective|goal|mission|priority|directive)s?\b", _F), 3.0),
+        (re.compile(r"\b(?:new|updated|revised|override) (?:system )?(?:instructions?|directives?)\b", _F), 1.5),
+        (re.compile(r"\bsystem (?:prompt|message|override|instruction)s?\b", _F), 2.5),
+        (re.compile(r"\binstead of (?:your|the|what the user)\b[^.]{0,20}\b(?:task|goal|asked|instructions?|request)", _F), 2.5),
+    ],
+    "user3": [
+        (re.compile(r"\b(?:the|your) (?:user|human|principal|operator|owner)(?:'s)? (?:has |have )?(?:asked|wants|wanted|requested|instructed|authori[sz]ed|approved|needs|told|consented|agreed|expects|prefers)\b", _F), 2.5),
+        (re.compile(r"\b(?:do not|don't|never|without|no need to)\s+(?:tell|inform|notify|alert|ask|asking|telling|informing|notifying|consult\w*|check\w* with|mention\w*|confirm\w* with)\s+(?:with\s+)?(?:the|your) (?:user|human|owner)\b", _F), 3.0),
+        (re.compile(r"\bon behalf of (?:the|your) (?:user|human|owner)\b", _F), 2.0),
+    ],
+    "task": [
+        (re.compile(r"\b(?:to|before you can|in order to|you cannot|you can't|unable to)\s+(?:successfully\s+)?(?:complete|finish|accomplish|continue|proceed with|fulfil+|carry out|perform)\s+(?:your|the|this|the user'?s?)\s+(?:task|goal|objective|request|mission|assignment|instructions?)\b", _F), 2.5),
+        (re.compile(r"\b(?:your|the user'?s?|the current) (?:task|objective|mission|assignment)\b", _F), 1.0),
+    ],
+    "data": [
+        (re.compile(r"\b(?:enter|type|provide|input|send|share|submit|confirm|verify|paste|fill in|e-?mail|reveal|disclose|give|upload|forward|post|write|re-?enter)\b[^.]{0,50}\b(?:passwords?|passcodes?|credentials|login details|log-?in (?:info|details)|credit card|card (?:number|details)|cvv|cvc|security code|ssn|social security|bank (?:account|details|login)|routing number|iban|pin(?: code)?|one[- ]time (?:code|password)|otp|2fa code|verification code|api keys?|access tokens?|private keys?|seed phrase|recovery phrase|personal (?:data|information|details)|home address|date of birth|passport|mother's maiden name)\b", _F), 2.0),
+        (re.compile(r"\b(?:transfer|wire|send|pay|donate)\b[^.]{0,30}(?:[$€£]\s?\d|\d+\s?(?:usd|eur|dollars|btc)|bitcoin|crypto|gift cards?|wallet)", _F), 2.0),
+    ],
+    "urgent": [
+        (re.compile(r"\b(?:urgent|urgently|important|attention|warning|alert|action required|critical|mandatory|immediately|right now|without delay|final notice|security (?:alert|notice|check|warning))\b", _F), 1.0),
+    ],
+    "imperative": [
+        (re.compile(r"\b(?:you must|you need to|you should|you have to|you are required to|you're required to|must first|first (?:go|navigate|visit|click|enter|open|send)|do this now|proceed to)\b", _F), 1.0),
+    ],
+    "nav": [
+        (re.compile(r"\b(?:go to|navigate to|visit|open|head to|redirect to|browse to)\b[^.]{0,20}(?:https?://|www\.|\b[a-z0-9-]+\.(?:com|net|org|io|xyz|ru|top|info|biz)\b)", _F), 1.0),
+    ],
+    "benign": [
+        (re.compile(r"\bcookies?\b|\bconsent\b|\bgdpr\b|\bprivacy (?:policy|settings|preferences|notice)\b|\bour partners\b|\badvertis|\bsponsored\b|\b\d+% off\b|\bnewsletter\b|\bfree shipping\b", _F), -1.0),
+        (re.compile(r"\b(?:never|do not|don't|will never|we never|we will not)\b[^.]{0,25}\b(?:share|give|send|disclose|ask (?:you )?for|request)\b", _F), -2.0),
+    ],
+}
+SPEAKS_TO_AGENT = ("address", "override", "user3", "task")
+_SENT = re.compile(r"(?<=[.!?;:])\s+|\n+")
+
+
+@dataclass
+class Verdict:
+    score: float
+    cues: list[str]
+    window: str
+
+    @property
+    def attack(self) -> bool:
+        agentish = sum(self._w(c) for c in self.cues if c.split(":")[0] in SPEAKS_TO_AGENT)
+        kinds = {c.split(":")[0] for c in self.cues}
+        if agentish >= 3.0 and self.score >= 3.0:
+            return True
+        if agentish >= 2.0 and self.score >= 3.5:
+            return True
+        # an urgent order to hand over data or go elsewhere, not addressed to anyone in particular
+        return {"urgent", "imperative"} <= kinds and bool(kinds & {"data", "nav"}) and self.score >= 4.0
+
+    @staticmethod
+    def _w(cue: str) -> float:
+        return float(cue.split(":")[1])
+
+    def reason(self) -> str:
+        names = sorted({c.split(":")[0] for c in self.cues if self._w(c) > 0})
+        return "speaks to the agent: " + ", ".join(names)
+
+
+def windows(text: str, size: int = 40) -> list[str]:
+    """Sentences, and long sentences cut into overlapping word windows."""
+    out = []
+    for sent in _SENT.split(text):
+        ws = sent.split()
+        if len(ws) <= size:
+            if ws:
+                out.append(sent)
+            continue
+        for a in range(0, len(ws) - size // 2, size // 2):
+            out.append(" ".join(ws[a:a + size]))
+    # a short message split over sentences ("Attention AI agent. Ignore ...") is judged as a whole too
+    if 1 < len(out) <= 4 and len(text.split()) <= 80:
+        out.append(text)
+    return out
+
+
+def judge_window(text: str) -> Verdict:
+    cues, score = [], 0.0
+    for kind, pats in CUES.items():
+        hits = [w for pat, w in pats if pat.search(text)]
+        best = (sum(hits) if kind == "benign" else max(hits)) if hits else 0.0
+        if best:
+            cues.append(f"{kind}:{best}")
+            score += best
+    return Verdict(score, cues, text)
+
+
+# every attack needs an agent-directed cue or an urgency cue; one search rules most lines out cheaply
+_GATE = re.compile(r"\b(?:ai|a\.i|llm|gpt|chatgpt|claude|gemini|copilot|bots?|agents?|assistants?|models?|automated|autonomous|"
+                   r"ignore|disregard|forget|override|bypass|abandon|discard|instructions?|directions|system|user'?s?|human|"
+                   r"operator|owner|tasks?|objective|mission|assignment|urgent\w*|important|attention|warning|alert|"
+                   r"critical|mandatory|immediately|right now|without delay|final notice|security|action required)\b", _F)
+
+
+def judge(text: str) -> Verdict | None:
+    """The first window of ``text`` that is an attack, or None."""
+    if len(text) < 12 or not _GATE.search(text):
+        return None
+    for w in windows(text):
+        v = judge_window(w)
+        if v.attack:
+            return v
+    return None
+
+
+def node_text(n: Node) -> str:
+    return n.name or n.props
+
+
+DIALOG_ROLES = frozenset("dialog alertdialog alert banner complementary region generic group section status note log "
+                         "marquee paragraph div contentinfo form article figure tooltip".split())
+
+
+@dataclass
+class Removal:
+    bid: str | None
+    text: str
+    reason: str
+    lines: list[int]
+    shortened: bool = False
+
+
+_DISMISS = re.compile(r"^(?:ok|okay|close|dismiss|got it|continue|proceed|confirm|accept|cancel|yes|no|x|×|later|"
+                      r"not now|allow|agree|i agree|submit|verify|go|next)$", _F)
+
+
+def _only_message(nodes: list[Node], p: int, inner: set[int]) -> bool:
+    """The wrapper holds nothing but the message: nameless nodes, dismiss/confirm buttons, agent-directed text."""
+    for j in subtree(nodes, p):
+        if j == p or j in inner:
+            continue
+        n = nodes[j]
+        text = node_text(n).strip()
+        if not text:
+            continue
+        if _DISMISS.match(text):
+            continue
+        if any(c.startswith(SPEAKS_TO_AGENT) for c in judge_window(text).cues):
+            continue
+        return False
+    return True
+
+
+def _wrapper(nodes: list[Node], i: int, max_lines: int) -> int:
+    """Climb from a flagged node to the largest small dialog-like wrapper that holds only the message."""
+    top = i
+    p = nodes[top].parent
+    while p is not None and nodes[p].role.lower() in DIALOG_ROLES:
+        size = len(subtree(nodes, p))
+        if size > max_lines or size > 0.3 * len(nodes) or not _only_message(nodes, p, set(subtree(nodes, top))):
+            break
+        top = p
+        p = nodes[p].parent
+    return top
+
+
+def find_injections(nodes: list[Node], protected: set[int] | None = None, max_wrapper: int = 12,
+                    large_share: float = 0.3) -> list[Removal]:
+    """Removals (whole subtrees) for every node whose own text is an attack."""
+    protected = protected or set()
+    n_lines = max(1, len(nodes))
+    gone: set[int] = set()
+    out: list[Removal] = []
+    for n in nodes:
+        if n.index in gone or n.index in protected:
+            continue
+        v = judge(node_text(n))
+        if v is None:
+            continue
+        own = subtree(nodes, n.index)
+        if len(own) > max(max_wrapper, large_share * n_lines) or n.parent is None and len(own) > max_wrapper:
+            out.append(Removal(n.bid, node_text(n)[:500], v.reason() + " (large container: text removed, children kept)",
+                               [n.index], shortened=True))
+            gone.add(n.index)
+            continue
+        top = _wrapper(nodes, n.index, max_wrapper)
+        lines = [j for j in subtree(nodes, top) if j not in protected]
+        prev = _leading_address(nodes, top)
+        if prev is not None and prev not in protected:
+            lines = sorted(set(lines) | set(subtree(nodes, prev)))
+        t = nodes[top]
+        out.append(Removal(t.bid if t.bid else n.bid, node_text(n)[:500], v.reason(), lines))
+        gone.update(lines)
+    return out
+
+
+def _leading_address(nodes: list[Node], i: int) -> int | None:
+    """A short sibling line right before ``i`` that addresses the agent (the banner's heading)."""
+    j = i - 1
+    if j < 0 or nodes[j].parent != nodes[i].parent or nodes[j].children:
+        return None
+    text = node_text(nodes[j])
+    if len(text.split()) > 12:
+        return None
+    v = judge_window(text)
+    return j if any(c.startswith(("address", "override")) for c in v.cues) else None

@@ -1,0 +1,119 @@
+"""Goal relevance of AxTree lines after FocusAgent, with small local scorers instead of an LLM.
+
+Every line gets a sparse (BM25) and a static-embedding (wordllama) score against the goal, and
+against the previous actions when given; only the best candidates are embedded with the dense
+model (MiniLM). A prior lifts the roles an agent acts on, and structure spreads relevance: the
+nameless child of a relevant link shares its score, and a container is worth what its best
+child is worth. The text of a line is its role and name; a nameless node borrows the name of its
+nearest named ancestor and of its children, so ``[ZX] img`` inside ``link 'Video'`` is findable.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ctxprune.pruners.axtree_parse import Node
+from ctxprune.scoring import ScorerHub, minmax
+
+_ACTION_NOISE = re.compile(r"#HTML Segment:|[<>\[\]|()'\"]|\b(?:click|hover|type_string|scroll_page|go_backward|press)\b")
+
+
+@dataclass(frozen=True)
+class AxWeights:
+    """How the signals combine (coarse grid on the AutoWebBench dev split, see docs/axtree.md)."""
+
+    sparse: float = 1 / 3
+    static: float = 1 / 3
+    dense: float = 1 / 3  # for the best candidates; static stands in for the rest
+    history: float = 0.3  # weight of the previous actions as a second query
+    role: float = 0.3  # interactive elements
+    text_role: float = 0.0  # headings and static text that name things
+    child_share: float = 0.9  # a nameless or redundant child inherits this share of its parent's score
+    parent_share: float = 0.8  # a container gets this share of its best child's score
+    dense_top: int = 48  # lines embedded with the dense model
+    max_chars: int = 300  # text scored per line (a root's name can be the whole page)
+    cost_power: float = 1.0  # lines are taken by score / tokens ** cost_power (small relevant lines first)
+
+
+def line_texts(nodes: list[Node], max_chars: int) -> list[str]:
+    """Role + name per line; nameless nodes borrow their nearest named ancestor's and children's names."""
+    out = []
+    for n in nodes:
+        name = n.name
+        if not name:
+            borrowed = [nodes[c].name for c in n.children if nodes[c].name][:3]
+            p = n.parent
+            while p is not None and not nodes[p].name:
+                p = nodes[p].parent
+            if p is not None and len(nodes[p].name) < max_chars:
+                borrowed.insert(0, nodes[p].name)
+            name = " ".join(borrowed)
+        out.append(f"{n.role} {name}"[:max_chars])
+    return out
+
+
+def history_query(actions: list[str]) -> str:
+    return " ".join(_ACTION_NOISE.sub(" ", a) for a in actions[-3:]).strip()
+
+
+class AxScorer:
+    def __init__(self, hub: ScorerHub, weights: AxWeights | None = None):
+        self.hub = hub
+        self.w = weights or AxWeights()
+
+    def relevance(self, goal: str, history: str, texts: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Mean of min-max scaled BM25, static cosine and dense cosine (static stands in beyond the top lines)."""
+        w = self.w
+        bm25 = self.hub.get("bm25")
+        static = self.hub.get("static")
+        sparse = minmax(bm25.score(goal, texts))
+        qs = np.nan_to_num(static.embed([goal, history] if history else [goal]))
+        emb = np.nan_to_num(static.embed(texts))  # an empty text embeds to NaN in wordllama
+        stat = minmax(emb @ qs[0])
+        if history:
+            sparse = (sparse + w.history * minmax(bm25.score(history, texts))) / (1 + w.history)
+            stat = (stat + w.history * minmax(emb @ qs[1])) / (1 + w.history)
+        dense = stat.copy()
+        top = np.argsort(-(sparse + stat), kind="stable")[: w.dense_top]
+        if len(top) > 1:
+            de = self.hub.get("dense").embed([goal, *(texts[i] for i in top)])
+            dense[top] = minmax(de[1:] @ de[0])
+        rel = w.sparse * sparse + w.static * stat + w.dense * dense
+        return rel, {"sparse": sparse, "static": stat, "dense": dense}
+
+    def role_prior(self, nodes: list[Node]) -> np.ndarray:
+        w = self.w
+        return np.array([w.role if n.interactive else (w.text_role if n.name and n.role in ("heading", "StaticText", "LabelText") else 0.0)
+                         for n in nodes])
+
+    def spread(self, nodes: list[Node], s: np.ndarray) -> np.ndarray:
+        """Children inherit from relevant parents; containers take their best child's score."""
+        w = self.w
+        out = s.copy()
+        for n in reversed(nodes):  # bottom-up: containers from children
+            if n.children:
+                out[n.index] = max(out[n.index], w.parent_share * max(out[c] for c in n.children))
+        for n in nodes:  # top-down: nameless or redundant children from their parent
+            if n.parent is not None:
+                p = nodes[n.parent]
+                if not n.name or (p.name and n.name.lower() in p.name.lower()):
+                    out[n.index] = max(out[n.index], w.child_share * out[n.parent])
+        return out
+
+    def score(self, goal: str, history: list[str], nodes: list[Node],
+              exclude: set[int] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Final score per line; ``exclude``d lines (removed by the guard) score -1 and lend nothing."""
+        if not nodes:
+            return np.zeros(0), {}
+        exclude = exclude or set()
+        texts = line_texts(nodes, self.w.max_chars)
+        texts = ["removed" if i in exclude else t for i, t in enumerate(texts)]
+        rel, parts = self.relevance(goal, history_query(history), texts)
+        base = rel + self.role_prior(nodes)
+        base[list(exclude)] = -1.0
+        final = self.spread(nodes, base)
+        final[list(exclude)] = -1.0
+        parts["relevance"] = rel
+        return final, parts

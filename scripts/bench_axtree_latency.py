@@ -1,0 +1,54 @@
+"""Latency of the axtree pruner on large trees (5k+ lines) built from real dev pages.
+
+Dev pages are stacked under one root (each page one level down) until the tree has --lines lines;
+each run uses the goal of one of the pages. Cold = result cache and embedding caches cleared before
+each call; warm = the same tree again (embeddings cached, result cache off).
+
+usage: python scripts/bench_axtree_latency.py [--lines 5000] [--runs 5] [--ratio 0.3]
+"""
+import argparse
+import json
+import statistics
+import sys
+import time
+
+sys.path.insert(0, ".")
+from ctxprune.api import Engine  # noqa: E402
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--data", default="../shared/evaldata/axtree/dev.jsonl")
+ap.add_argument("--lines", type=int, default=5000)
+ap.add_argument("--runs", type=int, default=5)
+ap.add_argument("--ratio", type=float, default=0.3)
+a = ap.parse_args()
+rows = [json.loads(line) for line in open(a.data)]
+eng = Engine()
+eng.warm_up(["axtree"])
+
+
+def big_tree(start: int) -> tuple[str, str]:
+    lines, i = ["[root] RootWebArea 'Portal'"], start
+    while len(lines) < a.lines:
+        ex = rows[i % len(rows)]
+        lines.append(f"\t[pg{i}] region 'Page {i}'")
+        lines += ["\t\t" + ln.replace("[", f"[p{i}_", 1) if ln.lstrip().startswith("[") else "\t\t" + ln
+                  for ln in ex["context"]["axtree_lines"]]
+        i += 1
+    return "\n".join(lines), rows[(start + 3) % len(rows)]["query"]
+
+
+cold, warm = [], []
+for r in range(a.runs):
+    tree, goal = big_tree(r * 37)
+    req = {"goal": goal, "axtree": tree, "budget": {"ratio": a.ratio}}
+    eng.clear_caches()
+    t = time.perf_counter()
+    res = eng.prune("axtree", req, use_cache=False)
+    cold.append(1000 * (time.perf_counter() - t))
+    t = time.perf_counter()
+    eng.prune("axtree", req, use_cache=False)
+    warm.append(1000 * (time.perf_counter() - t))
+print(json.dumps({"lines": res.stats.extra["lines_in"], "tokens_in": res.stats.tokens_in, "ratio": a.ratio,
+                  "kept_ratio": res.stats.ratio, "runs": a.runs,
+                  "cold_p50_ms": round(statistics.median(cold), 1), "cold_max_ms": round(max(cold), 1),
+                  "warm_p50_ms": round(statistics.median(warm), 1), "warm_max_ms": round(max(warm), 1)}))
