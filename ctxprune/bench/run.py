@@ -81,6 +81,10 @@ def evaluate_kind(engine: Engine, kind: str, rows: list[dict], ratios: list[floa
 
 
 def main(args) -> int:
+    import logging
+
+    for noisy in ("httpx", "ctxprune.access", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
     unknown = [k for k in kinds if k not in ADAPTERS]
     if unknown:
