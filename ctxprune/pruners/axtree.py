@@ -19,7 +19,7 @@ from ctxprune.contract import PruneRequest, PruneResult, Stats, Unit
 from ctxprune.pruners.axtree_guard import Removal, find_injections
 from ctxprune.pruners.axtree_parse import Node, parse_json, parse_text, short_line
 from ctxprune.pruners.axtree_score import AxScorer
-from ctxprune.pruners.axtree_select import FULL, Selection, Selector, fit, marker, render
+from ctxprune.pruners.axtree_select import FULL, Selection, Selector, fit, place_markers, pruned_runs, render
 from ctxprune.pruners.base import Pruner
 from ctxprune.select import adaptive_cut
 
@@ -59,6 +59,9 @@ class AxTreeRequest(PruneRequest):
     guard: bool = Field(True, description="remove content that speaks to the agent (prompt injection)")
     markers: bool = Field(True, description="collapse each pruned run into a '... N lines pruned ...' line")
     marker_bids: bool = Field(False, description="list the bids of each pruned run in its marker")
+    marker_share: float = Field(0.1, ge=0.0, le=1.0,
+                                description="most of a token budget the marker lines may use (longest runs first; "
+                                            "other pruned runs are left out silently)")
 
     @field_validator("goal")
     @classmethod
@@ -170,32 +173,59 @@ class AxTreePruner(Pruner):
     def _prune(self, req: AxTreeRequest, nodes: list[Node], removed: set[int], must: set[int], limit: int | None,
                line_tokens: list[int]) -> tuple[Selection, np.ndarray, str, int]:
         count = self.counter.count
-        alive = [n for n in nodes if n.index not in removed]
         scores, _ = self.scorer.score(req.goal, req.previous_actions, nodes, exclude=removed)
         full_cost = [c + 1 for c in line_tokens]
         short_cost = [c + 1 for c in self._count_each([short_line(n) for n in nodes])]
-        mc = count(marker(nodes, [0] * 12, False)) + 2
-        selector = Selector(nodes, full_cost, short_cost, mc, markers=req.markers, banned=removed)
+        selector = Selector(nodes, full_cost, short_cost, 0, markers=False, banned=removed)
         power = self.scorer.w.cost_power
         if limit is None:
-            alive_idx = [n.index for n in alive]
-            k = adaptive_cut(scores[alive_idx], mass=0.85, min_keep=min(3, len(alive)), max_share=0.5)
-            best = set(np.array(alive_idx)[np.argsort(-scores[alive_idx], kind="stable")[:k]].tolist())
-            removed_or_low = set(range(len(nodes))) - best
-            sel = selector.select(scores, must, None, power, skip=removed_or_low)
-        else:
-            sel = selector.select(scores, must, limit, power, skip=removed)
-        selector.fill_gaps(sel, removed)
-        kw = dict(markers=req.markers, marker_bids=req.marker_bids, skip=removed)
-        if limit is None:
-            text = render(nodes, sel.mode, **kw)
-            return sel, scores, text, count(text)
-        text, tokens = fit(nodes, sel, scores, must, limit, count, **kw)
-        if limit - tokens > 2:  # the estimates were cautious: spend what is left, then fit again
-            selector.extend(sel, scores, limit, tokens, power, skip=removed)
-            selector.fill_gaps(sel, removed)
-            text, tokens = fit(nodes, sel, scores, must, limit, count, **kw)
-        return sel, scores, text, tokens
+            return self._adaptive(req, nodes, removed, must, scores, selector, power)
+        # lines first, within the budget less the markers' share; then markers, longest runs first
+        line_limit = limit - (int(req.marker_share * limit) if req.markers else 0)
+        sel = selector.select(scores, must, line_limit, power, skip=removed)
+        text, tokens = fit(nodes, sel, scores, must, line_limit, count, markers=False, skip=removed)
+        if line_limit - tokens > 2:  # the estimates were cautious: spend what is left, then fit again
+            selector.extend(sel, scores, line_limit, tokens, power, skip=removed)
+            text, tokens = fit(nodes, sel, scores, must, line_limit, count, markers=False, skip=removed)
+        if not req.markers:
+            return sel, scores, text, tokens
+        marked_text, marked_tokens, marked = self._with_markers(req, nodes, sel, removed, limit, tokens, text)
+        spare = limit - marked_tokens
+        if marked and spare > 2:  # the markers took less than their share: give the rest to lines
+            selector.extend(sel, scores, tokens + spare, tokens, power, skip=removed)
+            text, tokens = fit(nodes, sel, scores, must, tokens + spare, count, markers=False, skip=removed)
+            marked_text, marked_tokens, _ = self._with_markers(req, nodes, sel, removed, limit, tokens, text,
+                                                               marked)
+        return sel, scores, marked_text, marked_tokens
+
+    def _with_markers(self, req: AxTreeRequest, nodes: list[Node], sel: Selection, removed: set[int], limit: int,
+                      tokens: int, bare: str, marked: set[int] | None = None) -> tuple[str, int, set[int]]:
+        """Markers for the longest pruned runs within what the lines left of the budget.
+
+        ``marked`` (run starts chosen before) is kept where those runs still start a run.
+        """
+        count = self.counter.count
+        kw = dict(marker_bids=req.marker_bids, skip=removed)
+        if marked is None:
+            marked = place_markers(nodes, sel.mode, limit - tokens, count, **kw)
+        run_len = {run[0]: len(run) for run in pruned_runs(nodes, sel.mode, removed)}
+        marked = {i for i in marked if i in run_len}
+        while marked:
+            text = render(nodes, sel.mode, marked=marked, **kw)
+            out = count(text)
+            if out <= limit:
+                return text, out, marked
+            marked.discard(min(marked, key=lambda i: (run_len[i], -i)))  # line-break merges can cost a token more
+        return bare, tokens, set()
+
+    def _adaptive(self, req, nodes, removed, must, scores, selector, power):
+        """No budget: the lines above the adaptive cut (at most half), every pruned run as a marker."""
+        alive_idx = [n.index for n in nodes if n.index not in removed]
+        k = adaptive_cut(scores[alive_idx], mass=0.85, min_keep=min(3, len(alive_idx)), max_share=0.5)
+        best = set(np.array(alive_idx)[np.argsort(-scores[alive_idx], kind="stable")[:k]].tolist())
+        sel = selector.select(scores, must, None, power, skip=set(range(len(nodes))) - best)
+        text = render(nodes, sel.mode, markers=req.markers, marker_bids=req.marker_bids, skip=removed)
+        return sel, scores, text, self.counter.count(text)
 
     # ---------------------------------------------------------------- result
     def _result(self, req, nodes, sel, scores, text, tokens_in, tokens_out, limit, removals, removed, fallback,

@@ -16,7 +16,9 @@ import numpy as np
 
 from ctxprune.pruners.axtree_parse import Node
 from ctxprune.scoring import ScorerHub, minmax
+from ctxprune.textproc import normalize, words
 
+_QUOTED = re.compile(r'"([^"]{2,80})"|“([^”]{2,80})”')
 _ACTION_NOISE = re.compile(r"#HTML Segment:|[<>\[\]|()'\"]|\b(?:click|hover|type_string|scroll_page|go_backward|press)\b")
 
 
@@ -28,13 +30,15 @@ class AxWeights:
     static: float = 1 / 3
     dense: float = 1 / 3  # for the best candidates; static stands in for the rest
     history: float = 0.3  # weight of the previous actions as a second query
-    role: float = 0.3  # interactive elements
+    role: float = 0.6  # interactive elements
     text_role: float = 0.0  # headings and static text that name things
     child_share: float = 0.9  # a nameless or redundant child inherits this share of its parent's score
     parent_share: float = 0.8  # a container gets this share of its best child's score
     dense_top: int = 48  # lines embedded with the dense model
     max_chars: int = 300  # text scored per line (a root's name can be the whole page)
     cost_power: float = 1.0  # lines are taken by score / tokens ** cost_power (small relevant lines first)
+    name_match: float = 0.5  # share of an element's name words that the goal (or a quoted phrase of it) names
+    textless: float = 0.6  # lines without a bid (text the agent cannot act on) lose this much
 
 
 def line_texts(nodes: list[Node], max_chars: int) -> list[str]:
@@ -51,6 +55,33 @@ def line_texts(nodes: list[Node], max_chars: int) -> list[str]:
                 borrowed.insert(0, nodes[p].name)
             name = " ".join(borrowed)
         out.append(f"{n.role} {name}"[:max_chars])
+    return out
+
+
+def goal_terms(goal: str) -> tuple[set[str], list[str]]:
+    """Content words of the goal and its quoted phrases ("Find a Clinic"), normalised."""
+    phrases = [normalize(next(g for g in m.groups() if g)) for m in _QUOTED.finditer(goal)]
+    return set(words(goal)), [p for p in phrases if p]
+
+
+def name_match(nodes: list[Node], goal: str) -> np.ndarray:
+    """How fully the goal names each element: share of its name words in the goal, 1 for a quoted phrase.
+
+    Every copy of a matching element gets the same value (a page often repeats a menu link).
+    """
+    gw, phrases = goal_terms(goal)
+    out = np.zeros(len(nodes))
+    seen: dict[str, float] = {}
+    for n in nodes:
+        if not n.name:
+            continue
+        if n.name not in seen:
+            nw = set(words(n.name[:300]))
+            share = len(nw & gw) / len(nw) if nw else 0.0
+            low = normalize(n.name[:300])
+            quoted = any(p == low or (p in low and 2 * len(p) >= len(low)) for p in phrases)
+            seen[n.name] = 1.0 if quoted else share
+        out[n.index] = seen[n.name]
     return out
 
 
@@ -112,6 +143,12 @@ class AxScorer:
         texts = ["removed" if i in exclude else t for i, t in enumerate(texts)]
         rel, parts = self.relevance(goal, history_query(history), texts)
         base = rel + self.role_prior(nodes)
+        if self.w.name_match:
+            match = name_match(nodes, goal)
+            base += self.w.name_match * match
+            parts["name_match"] = match
+        if self.w.textless:
+            base -= self.w.textless * np.array([n.bid is None for n in nodes], dtype=float)
         base[list(exclude)] = -1.0
         final = self.spread(nodes, base)
         final[list(exclude)] = -1.0

@@ -36,22 +36,57 @@ def marker(nodes: list[Node], run: list[int], with_bids: bool, max_bids: int = 4
     return text + " ..."
 
 
-def render(nodes: list[Node], mode: dict[int, str], *, markers: bool = True, marker_bids: bool = False,
-           skip: set[int] | None = None) -> str:
-    """Kept lines verbatim (structural ancestors maybe shortened), pruned runs as marker lines."""
-    out: list[str] = []
+def pruned_runs(nodes: list[Node], mode: dict[int, str], skip: set[int] | None = None) -> list[list[int]]:
+    """Maximal runs of consecutive pruned lines (lines in ``skip`` are gone without trace)."""
+    runs: list[list[int]] = []
     run: list[int] = []
     for n in nodes:
         if n.index in mode:
-            if run and markers:
-                out.append(marker(nodes, run, marker_bids))
+            if run:
+                runs.append(run)
+            run = []
+        elif skip is None or n.index not in skip:
+            run.append(n.index)
+    if run:
+        runs.append(run)
+    return runs
+
+
+def render(nodes: list[Node], mode: dict[int, str], *, markers: bool = True, marker_bids: bool = False,
+           skip: set[int] | None = None, marked: set[int] | None = None) -> str:
+    """Kept lines verbatim (structural ancestors maybe shortened), pruned runs as marker lines.
+
+    ``marked``: the first lines of the runs that get a marker (None: every run).
+    """
+    out: list[str] = []
+    run: list[int] = []
+
+    def close() -> None:
+        if run and markers and (marked is None or run[0] in marked):
+            out.append(marker(nodes, run, marker_bids))
+
+    for n in nodes:
+        if n.index in mode:
+            close()
             run = []
             out.append(n.line if mode[n.index] == FULL else short_line(n))
         elif skip is None or n.index not in skip:
             run.append(n.index)
-    if run and markers:
-        out.append(marker(nodes, run, marker_bids))
+    close()
     return "\n".join(out)
+
+
+def place_markers(nodes: list[Node], mode: dict[int, str], allowance: int, count: Callable[[str], int], *,
+                  marker_bids: bool = False, skip: set[int] | None = None) -> set[int]:
+    """Runs that get a marker within ``allowance`` tokens: the longest runs first (they say the most)."""
+    runs = sorted(pruned_runs(nodes, mode, skip), key=lambda r: (-len(r), r[0]))
+    marked: set[int] = set()
+    for run in runs:
+        cost = count(marker(nodes, run, marker_bids)) + 1
+        if cost <= allowance:
+            marked.add(run[0])
+            allowance -= cost
+    return marked
 
 
 class Selector:
