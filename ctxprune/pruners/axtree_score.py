@@ -34,7 +34,8 @@ class AxWeights:
     text_role: float = 0.0  # headings and static text that name things
     child_share: float = 0.9  # a nameless or redundant child inherits this share of its parent's score
     parent_share: float = 0.8  # a container gets this share of its best child's score
-    dense_top: int = 48  # lines embedded with the dense model
+    dense_top: int = 0  # lines re-ranked by the dense model (0: none; no gain on dev, see docs/axtree.md)
+    dense_chars: int = 120  # text embedded per line by the dense model (the name's head is what matters)
     max_chars: int = 300  # text scored per line (a root's name can be the whole page)
     cost_power: float = 1.0  # lines are taken by score / tokens ** cost_power (small relevant lines first)
     name_match: float = 0.5  # share of an element's name words that the goal (or a quoted phrase of it) names
@@ -109,8 +110,9 @@ class AxScorer:
         dense = stat.copy()
         top = np.argsort(-(sparse + stat), kind="stable")[: w.dense_top]
         if len(top) > 1:
-            de = self.hub.get("dense").embed([goal, *(texts[i] for i in top)])
-            dense[top] = minmax(de[1:] @ de[0])
+            de = self.hub.get("dense").embed([goal, *(texts[i][: w.dense_chars] for i in top)])
+            lo, hi = float(stat[top].min()), float(stat[top].max())  # re-rank within the static range of the top
+            dense[top] = lo + (hi - lo) * minmax(de[1:] @ de[0])
         rel = w.sparse * sparse + w.static * stat + w.dense * dense
         return rel, {"sparse": sparse, "static": stat, "dense": dense}
 
