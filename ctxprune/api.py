@@ -60,6 +60,10 @@ class Engine:
             embedder = getattr(scorer, "_embedder", None)
             if embedder is not None:
                 embedder.clear_local()
+        for pruner in list(self._pruners.values()):
+            clear_local = getattr(pruner, "clear_local", None)
+            if clear_local is not None:
+                clear_local()
 
     def parse(self, kind: str, request: PruneRequest | dict[str, Any]) -> PruneRequest:
         model = pruner_class(kind).request_model

@@ -16,9 +16,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ctxprune.contract import PruneRequest, PruneResult, Stats, Unit
-from ctxprune.pruners.axtree_guard import Removal, find_injections
+from ctxprune.pruners.axtree_guard import Removal, find_injections, judge
 from ctxprune.pruners.axtree_parse import Node, parse_json, parse_text, short_line
-from ctxprune.pruners.axtree_score import AxScorer
+from ctxprune.pruners.axtree_score import AxScorer, text_words
 from ctxprune.pruners.axtree_select import FULL, Selection, Selector, fit, place_markers, pruned_runs, render
 from ctxprune.pruners.base import Pruner
 from ctxprune.select import adaptive_cut
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 MAX_TREE_CHARS = 4_000_000
 MAX_JSON_NODES = 50_000
 MAX_JSON_DEPTH = 256
+LINE_CACHE = 200_000  # per-line token counts kept between requests
 
 
 class _Fits(Exception):
@@ -113,6 +114,7 @@ class AxTreePruner(Pruner):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.scorer = AxScorer(self.hub)
+        self._line_tokens: dict[str, int] = {}
 
     # ---------------------------------------------------------------- parse + guard
     @staticmethod
@@ -134,10 +136,18 @@ class AxTreePruner(Pruner):
         return removals, removed, blanked
 
     def _count_each(self, texts: list[str]) -> list[int]:
-        """Token count per text; repeated texts (common in trees) are counted once."""
-        seen: dict[str, int] = {}
+        """Token count per text; repeated texts (menus, footers, the same page one step later) are counted once."""
+        seen = self._line_tokens
+        if len(seen) > LINE_CACHE:
+            seen.clear()
         count = self.counter.count
         return [seen[t] if t in seen else seen.setdefault(t, count(t)) for t in texts]
+
+    def clear_local(self) -> None:
+        """Forget the per-line caches (token counts, words, guard verdicts): benchmarks of the cold path."""
+        self._line_tokens.clear()
+        text_words.cache_clear()
+        judge.cache_clear()
 
     # ---------------------------------------------------------------- run
     def run(self, req: AxTreeRequest) -> AxTreeResult:
@@ -157,6 +167,8 @@ class AxTreePruner(Pruner):
             fallback = None
             if tokens_out >= tokens_in and limit is not None:
                 fallback = "pruning would not shrink the tree"
+            elif not sel.mode:  # an empty tree helps no agent: give the whole tree and say the budget is too small
+                fallback = "no line fits the budget"
         except _Fits:
             fallback, scores = "the tree fits the budget", np.zeros(len(nodes))
         except Exception as exc:  # a tree we cannot handle is returned as it came, and we say so
@@ -175,7 +187,11 @@ class AxTreePruner(Pruner):
         count = self.counter.count
         scores, _ = self.scorer.score(req.goal, req.previous_actions, nodes, exclude=removed)
         full_cost = [c + 1 for c in line_tokens]
-        short_cost = [c + 1 for c in self._count_each([short_line(n) for n in nodes])]
+        # only a line with children is ever kept shortened (as an ancestor): count only those
+        parents = [n for n in nodes if n.children]
+        short_cost = list(full_cost)
+        for n, c in zip(parents, self._count_each([short_line(n) for n in parents])):
+            short_cost[n.index] = c + 1
         selector = Selector(nodes, full_cost, short_cost, 0, markers=False, banned=removed)
         power = self.scorer.w.cost_power
         if limit is None:
@@ -231,10 +247,11 @@ class AxTreePruner(Pruner):
     def _result(self, req, nodes, sel, scores, text, tokens_in, tokens_out, limit, removals, removed, fallback,
                 line_tokens):
         costs = line_tokens
-        def unit(n: Node, reason: str) -> Unit:
-            return Unit(id=n.bid or f"line{n.index}", text=n.line.strip(), tokens=costs[n.index], reason=reason,
-                        score=round(float(scores[n.index]), 4) if scores[n.index] >= 0 else None,
-                        group=nodes[n.parent].bid if n.parent is not None else None)
+        def unit(n: Node, reason: str) -> Unit:  # fields are well-typed here: skip validation (5k-line trees)
+            return Unit.model_construct(id=n.bid or f"line{n.index}", text=n.line.strip(), tokens=costs[n.index],
+                                        reason=reason,
+                                        score=round(float(scores[n.index]), 4) if scores[n.index] >= 0 else None,
+                                        group=nodes[n.parent].bid if n.parent is not None else None)
 
         kept = [unit(n, sel.reason.get(n.index, "kept") + (" (shortened)" if sel.mode[n.index] != FULL else ""))
                 for n in nodes if n.index in sel.mode]

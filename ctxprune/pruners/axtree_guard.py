@@ -20,6 +20,8 @@ right before it that addresses the agent. A flagged node whose subtree is a larg
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from functools import lru_cache
 from dataclasses import dataclass
 
 from ctxprune.pruners.axtree_parse import Node, subtree
@@ -136,9 +138,20 @@ _GATE = re.compile(r"\b(?:ai|a\.i|llm|gpt|chatgpt|claude|gemini|copilot|bots?|ag
                    r"critical|mandatory|immediately|right now|without delay|final notice|security|action required)\b", _F)
 
 
-def judge(text: str) -> Verdict | None:
-    """The first window of ``text`` that is an attack, or None."""
-    if len(text) < 12 or not _GATE.search(text):
+def gated(texts: list[str]) -> set[int]:
+    """Indices of the texts the gate lets through, found in one search over all of them."""
+    starts, pos = [], 0
+    for t in texts:
+        starts.append(pos)
+        pos += len(t) + 1
+    joined = "\n".join(t.replace("\n", " ") for t in texts)
+    return {bisect_right(starts, m.start()) - 1 for m in _GATE.finditer(joined)}
+
+
+@lru_cache(maxsize=100_000)
+def judge(text: str, gate: bool = True) -> Verdict | None:
+    """The first window of ``text`` that is an attack, or None (``gate=False``: the gate was passed already)."""
+    if len(text) < 12 or gate and not _GATE.search(text):
         return None
     for w in windows(text):
         v = judge_window(w)
@@ -205,10 +218,12 @@ def find_injections(nodes: list[Node], protected: set[int] | None = None, max_wr
     n_lines = max(1, len(nodes))
     gone: set[int] = set()
     out: list[Removal] = []
+    texts = [node_text(n) for n in nodes]
+    through = gated(texts)
     for n in nodes:
-        if n.index in gone or n.index in protected:
+        if n.index in gone or n.index in protected or n.index not in through:
             continue
-        v = judge(node_text(n))
+        v = judge(texts[n.index], gate=False)
         if v is None:
             continue
         own = subtree(nodes, n.index)

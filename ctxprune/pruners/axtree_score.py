@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -59,6 +60,41 @@ def line_texts(nodes: list[Node], max_chars: int) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=200_000)
+def text_words(text: str) -> tuple[str, ...]:
+    """Word tokens of a line text, cached: menus and footers repeat across the steps of a task."""
+    return tuple(words(text))
+
+
+def bm25(query: list[str], docs: list[tuple[str, ...]], k1: float = 1.2, b: float = 0.75) -> np.ndarray:
+    """Okapi BM25 of every doc for the query terms only (one pass over the words, no per-doc index).
+
+    An idf that goes negative (a term in over half the lines) is floored at a quarter of the
+    smallest positive idf of the query, as rank-bm25 floors it at a share of the mean.
+    """
+    n = len(docs)
+    out = np.zeros(n)
+    if not n or not query:
+        return out
+    qset = set(query)
+    tf = {t: np.zeros(n) for t in qset}
+    lens = np.empty(n)
+    for i, d in enumerate(docs):
+        lens[i] = len(d) or 1
+        for t in d:
+            if t in qset:
+                tf[t][i] += 1
+    df = {t: float(np.count_nonzero(v)) for t, v in tf.items()}
+    idf = {t: np.log((n - df[t] + 0.5) / (df[t] + 0.5)) for t in qset}
+    positive = [v for v in idf.values() if v > 0]
+    floor = 0.25 * min(positive) if positive else 0.01
+    norm = k1 * (1 - b + b * lens / lens.mean())
+    for t in query:
+        f = tf[t]
+        out += max(idf[t], floor) * f * (k1 + 1) / (f + norm)
+    return out
+
+
 def goal_terms(goal: str) -> tuple[set[str], list[str]]:
     """Content words of the goal and its quoted phrases ("Find a Clinic"), normalised."""
     phrases = [normalize(next(g for g in m.groups() if g)) for m in _QUOTED.finditer(goal)]
@@ -77,7 +113,7 @@ def name_match(nodes: list[Node], goal: str) -> np.ndarray:
         if not n.name:
             continue
         if n.name not in seen:
-            nw = set(words(n.name[:300]))
+            nw = set(text_words(n.name[:300]))
             share = len(nw & gw) / len(nw) if nw else 0.0
             low = normalize(n.name[:300])
             quoted = any(p == low or (p in low and 2 * len(p) >= len(low)) for p in phrases)
@@ -98,14 +134,14 @@ class AxScorer:
     def relevance(self, goal: str, history: str, texts: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Mean of min-max scaled BM25, static cosine and dense cosine (static stands in beyond the top lines)."""
         w = self.w
-        bm25 = self.hub.get("bm25")
         static = self.hub.get("static")
-        sparse = minmax(bm25.score(goal, texts))
+        docs = [text_words(t) for t in texts]
+        sparse = minmax(bm25(words(goal), docs))
         qs = np.nan_to_num(static.embed([goal, history] if history else [goal]))
         emb = np.nan_to_num(static.embed(texts))  # an empty text embeds to NaN in wordllama
         stat = minmax(emb @ qs[0])
         if history:
-            sparse = (sparse + w.history * minmax(bm25.score(history, texts))) / (1 + w.history)
+            sparse = (sparse + w.history * minmax(bm25(words(history), docs))) / (1 + w.history)
             stat = (stat + w.history * minmax(emb @ qs[1])) / (1 + w.history)
         dense = stat.copy()
         top = np.argsort(-(sparse + stat), kind="stable")[: w.dense_top]

@@ -13,6 +13,8 @@ from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
+
 from ctxprune.pruners.axtree_parse import Node, ancestors, short_line, subtree
 
 FULL, SHORT = "full", "short"
@@ -195,8 +197,13 @@ class Selector:
             cost = self._marginal(sel, keys, need(i)) if self.lazy else self.full[i]
             return (float(scores[i]) + 0.05) / max(1, cost) ** power
 
-        alive = [i for i in range(len(self.nodes)) if i not in skip]
-        heap = [(-prio(i), i) for i in alive if sel.mode.get(i) != FULL]
+        alive = [i for i in range(len(self.nodes)) if i not in skip and sel.mode.get(i) != FULL]
+        if self.lazy:
+            heap = [(-prio(i), i) for i in alive]
+        else:  # the same priorities as prio(), for all lines at once
+            s = np.asarray(scores, dtype=float)[alive]
+            cost = np.maximum(1, np.asarray(self.full, dtype=float)[alive]) ** power
+            heap = list(zip((-(s + 0.05) / cost).tolist(), alive))
         heapq.heapify(heap)
         while heap:
             neg, i = heapq.heappop(heap)
