@@ -8,7 +8,8 @@ import pytest
 from ctxprune.bench.kinds import axtree as adapter
 from ctxprune.pruners.axtree_guard import find_injections, judge
 from ctxprune.pruners.axtree_parse import json_lines, parse_json, parse_text, short_line
-from ctxprune.pruners.axtree_select import FULL, Selection, Selector, fit, render
+from ctxprune.pruners.axtree_score import bm25, name_match
+from ctxprune.pruners.axtree_select import FULL, Selection, Selector, fit, place_markers, pruned_runs, render
 from ctxprune.tokens import get_counter
 from tests.conftest import load_dev
 
@@ -163,6 +164,36 @@ def test_render_without_markers_and_with_bids():
     assert "pruned" not in render(nodes, mode, markers=False)
     assert "(bids: 2 3 4 5)" in render(nodes, mode, marker_bids=True)
     assert Selection().mode == {}
+
+
+def test_markers_go_to_the_longest_runs_within_the_allowance():
+    nodes = parse_text(TREE)
+    count = get_counter().count
+    mode = {0: FULL, 3: FULL, 11: FULL}  # runs: 1-2 (2 lines), 4-10 (7 lines), 12-13 (2 lines)
+    assert [r[0] for r in pruned_runs(nodes, mode)] == [1, 4, 12]
+    one = count(render(nodes, {0: FULL}, marked={1})) - count(nodes[0].line)  # about one marker line
+    marked = place_markers(nodes, mode, one + 3, count)  # room for one marker, not two
+    assert marked == {4}
+    text = render(nodes, mode, marked=marked)
+    assert "7 lines pruned" in text and "2 lines pruned" not in text
+    assert place_markers(nodes, mode, 0, count) == set()
+    assert render(nodes, mode).count("pruned") == 3  # marked=None: every run
+
+
+def test_bm25_scores_query_terms_and_never_goes_negative():
+    docs = [("home",), ("gaming", "laptop"), ("laptop",), ("laptop", "bag"), ("laptop", "deal")]
+    s = bm25(["gaming", "laptop"], docs)
+    assert s.argmax() == 1 and s[0] == 0
+    assert (s[2:] > 0).all()  # 'laptop' is in most lines: floored, not negative
+    assert bm25([], docs).sum() == 0 and bm25(["x"], []).size == 0
+
+
+def test_name_match_counts_every_copy_and_quoted_phrases():
+    nodes = parse_text("\n".join(["[1] link 'What\\'s On'", "[2] link 'Home'", "[3] link 'What\\'s On'",
+                                   "[4] link 'Quizzes and games'", "StaticText 'quizzes'"]))
+    m = name_match(nodes, 'Explore the quizzes in the "What\'s On" section')
+    assert m[0] == m[2] == 1.0 and m[1] == 0.0
+    assert 0 < m[3] < 1 and m[4] == 1.0
 
 
 # ---------------------------------------------------------------- the pruner on real models

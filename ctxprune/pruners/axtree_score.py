@@ -115,7 +115,7 @@ def name_match(nodes: list[Node], goal: str) -> np.ndarray:
         if n.name not in seen:
             nw = set(text_words(n.name[:300]))
             share = len(nw & gw) / len(nw) if nw else 0.0
-            low = normalize(n.name[:300])
+            low = normalize(n.name[:300].replace("\\'", "'").replace('\\"', '"'))  # names escape their quotes
             quoted = any(p == low or (p in low and 2 * len(p) >= len(low)) for p in phrases)
             seen[n.name] = 1.0 if quoted else share
         out[n.index] = seen[n.name]
