@@ -267,7 +267,7 @@ class AxTreePruner(Pruner):
         stats = Stats(tokens_in=tokens_in, tokens_out=tokens_out, tokenizer=self.counter.name, budget_tokens=limit,
                       budget_exceeded=bool(sel.exceeded or (limit is not None and tokens_out > limit)),
                       ratio=round(tokens_out / max(tokens_in, 1), 4), method=self.method,
-                      scorer="bm25+wordllama+minilm(top) + role prior + structure", extra=extra)
+                      scorer="bm25+wordllama" + ("+minilm(top)" if self.scorer.w.dense_top else "") + " + role prior + structure", extra=extra)
         inj = [Injection(bid=r.bid, text=r.text, reason=r.reason) for r in removals]
         return AxTreeResult(axtree=text, kept_bids=kept_bids, removed_injections=inj, kept=kept, dropped=dropped,
                             stats=stats)
