@@ -60,9 +60,10 @@ class AxTreeRequest(PruneRequest):
     guard: bool = Field(True, description="remove content that speaks to the agent (prompt injection)")
     markers: bool = Field(True, description="collapse each pruned run into a '... N lines pruned ...' line")
     marker_bids: bool = Field(False, description="list the bids of each pruned run in its marker")
-    marker_share: float = Field(0.1, ge=0.0, le=1.0,
-                                description="most of a token budget the marker lines may use (longest runs first; "
-                                            "other pruned runs are left out silently)")
+    marker_share: float = Field(0.1, ge=0.0, le=0.5,
+                                description="share of a token budget reserved for marker lines: lines are chosen "
+                                            "within the rest, then the longest pruned runs get markers in what the "
+                                            "lines left; other runs are left out silently (no budget: every run)")
 
     @field_validator("goal")
     @classmethod
