@@ -223,22 +223,6 @@ class Selector:
                 break
         return used
 
-    def fill_gaps(self, sel: Selection, skip: set[int]) -> None:
-        """Keep a pruned run when its lines cost no more than the marker that would replace them."""
-        if not self.mc:
-            return
-        run: list[int] = []
-        for n in [*self.nodes, None]:
-            if n is not None and n.index not in sel.mode:
-                run.append(n.index)
-                continue
-            if run and not (set(run) & skip) and sum(self.full[j] for j in run) <= self.mc:
-                if all(a in sel.mode or a in run for j in run for a in ancestors(self.nodes, j)):
-                    for j in run:
-                        sel.mode[j] = FULL
-                        sel.reason[j] = "cheaper than its marker"
-            run = []
-
 
 def fit(nodes: list[Node], sel: Selection, scores, must: set[int], limit: int, count: Callable[[str], int],
         **render_kw) -> tuple[str, int]:
