@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ctxprune.contract import PruneRequest, PruneResult, Stats, Unit
 from ctxprune.pruners.axtree_guard import Removal, find_injections, judge
+from ctxprune.pruners.axtree_guard_model import AgentTextModel
 from ctxprune.pruners.axtree_parse import Node, parse_json, parse_text, short_line
 from ctxprune.pruners.axtree_score import AxScorer, text_words
 from ctxprune.pruners.axtree_select import FULL, Selection, Selector, fit, place_markers, pruned_runs, render
@@ -115,6 +116,7 @@ class AxTreePruner(Pruner):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.scorer = AxScorer(self.hub)
+        self.guard_model = AgentTextModel(lambda texts: self.hub.get("static").embed(texts))
         self._line_tokens: dict[str, int] = {}
 
     # ---------------------------------------------------------------- parse + guard
@@ -128,10 +130,9 @@ class AxTreePruner(Pruner):
     def must_keep(nodes: list[Node], keep: list[str]) -> set[int]:
         return {n.index for n in nodes if any(k in n.line for k in keep)} if keep else set()
 
-    @staticmethod
-    def apply_guard(nodes: list[Node], must: set[int]) -> tuple[list[Removal], set[int], set[int]]:
+    def apply_guard(self, nodes: list[Node], must: set[int]) -> tuple[list[Removal], set[int], set[int]]:
         """(removals, removed lines, lines whose text the guard blanked to bid + role)."""
-        removals = find_injections(nodes, protected=must)
+        removals = find_injections(nodes, protected=must, model=self.guard_model)
         removed = {j for r in removals if not r.shortened for j in r.lines}
         blanked = {j for r in removals if r.shortened for j in r.lines}
         return removals, removed, blanked

@@ -24,6 +24,7 @@ from bisect import bisect_right
 from functools import lru_cache
 from dataclasses import dataclass
 
+from ctxprune.pruners.axtree_guard_model import MIN_WORDS, AgentTextModel
 from ctxprune.pruners.axtree_parse import Node, subtree
 
 _F = re.I
@@ -115,6 +116,8 @@ class Verdict:
         return float(cue.split(":")[1])
 
     def reason(self) -> str:
+        if self.cues and self.cues[0].startswith("learned:"):
+            return f"speaks to the agent: learned model (p={self.cues[0].split(':')[1]})"
         names = sorted({c.split(":")[0] for c in self.cues if self._w(c) > 0})
         return "speaks to the agent: " + ", ".join(names)
 
@@ -227,19 +230,33 @@ def _wrapper(nodes: list[Node], i: int, max_lines: int) -> int:
     return top
 
 
+def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int]) -> dict[int, float]:
+    """Lines the learned model flags (5+ words), with their probability."""
+    if model is None or not model.available:
+        return {}
+    cand = [i for i, t in enumerate(texts) if i not in skip and len(t.split()) >= MIN_WORDS]
+    if not cand:
+        return {}
+    p = model.proba([texts[i] for i in cand])
+    return {i: float(q) for i, q in zip(cand, p) if q >= model.threshold}
+
+
 def find_injections(nodes: list[Node], protected: set[int] | None = None, max_wrapper: int = 12,
-                    large_share: float = 0.3) -> list[Removal]:
-    """Removals (whole subtrees) for every node whose own text is an attack."""
+                    large_share: float = 0.3, model: AgentTextModel | None = None) -> list[Removal]:
+    """Removals (whole subtrees) for every node whose own text is an attack (rules, or the model when given)."""
     protected = protected or set()
     n_lines = max(1, len(nodes))
     gone: set[int] = set()
     out: list[Removal] = []
     texts = [node_text(n) for n in nodes]
     through = gated(texts)
+    learned = model_flags(texts, model, protected)
     for n in nodes:
-        if n.index in gone or n.index in protected or n.index not in through:
+        if n.index in gone or n.index in protected or (n.index not in through and n.index not in learned):
             continue
-        v = judge(texts[n.index], gate=False)
+        v = judge(texts[n.index], gate=False) if n.index in through else None
+        if v is None and n.index in learned:
+            v = Verdict(2.0, [f"learned:{learned[n.index]:.2f}"], texts[n.index][:500])
         if v is None:
             continue
         own = subtree(nodes, n.index)
