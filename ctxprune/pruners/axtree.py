@@ -150,6 +150,7 @@ class AxTreePruner(Pruner):
         self._line_tokens.clear()
         text_words.cache_clear()
         judge.cache_clear()
+        self.guard_model.clear()
 
     # ---------------------------------------------------------------- run
     def run(self, req: AxTreeRequest) -> AxTreeResult:

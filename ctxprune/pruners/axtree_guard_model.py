@@ -37,8 +37,13 @@ def windows(text: str, size: int = 40, whole: int = 80) -> list[str]:
 class AgentTextModel:
     """``flag(texts)`` -> probability per text (max over its windows) that it speaks to an agent."""
 
-    def __init__(self, embed: Callable[[list[str]], np.ndarray]):
+    def __init__(self, embed: Callable[[list[str]], np.ndarray], cache_size: int = 100_000):
         self.embed = embed
+        self._seen: dict[str, float] = {}  # probability per text: a site's texts recur from step to step
+        self._cache_size = cache_size
+
+    def clear(self) -> None:
+        self._seen.clear()
 
     @property
     def available(self) -> bool:
@@ -55,12 +60,17 @@ class AgentTextModel:
         if w is None or not texts:
             return out
         coef, intercept, _ = w
-        owner, parts = [], []
-        for i, t in enumerate(texts):
-            for part in windows(t):
-                owner.append(i)
-                parts.append(part)
-        z = np.nan_to_num(np.asarray(self.embed(parts), dtype=np.float32)) @ coef + intercept
-        p = 1.0 / (1.0 + np.exp(-z))
-        np.maximum.at(out, np.array(owner), p)
-        return out
+        new = sorted({t for t in texts if t not in self._seen})
+        if new:
+            owner, parts = [], []
+            for i, t in enumerate(new):
+                for part in windows(t):
+                    owner.append(i)
+                    parts.append(part)
+            z = np.nan_to_num(np.asarray(self.embed(parts), dtype=np.float32)) @ coef + intercept
+            p = np.zeros(len(new))
+            np.maximum.at(p, np.array(owner), 1.0 / (1.0 + np.exp(-z)))
+            if len(self._seen) + len(new) > self._cache_size:
+                self._seen.clear()
+            self._seen.update(zip(new, p.tolist()))
+        return np.array([self._seen[t] for t in texts])
