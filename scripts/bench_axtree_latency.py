@@ -1,13 +1,16 @@
 """Latency of the axtree pruner on large trees (5k+ lines) built from real dev pages.
 
 Dev pages are stacked under one root (each page one level down) until the tree has --lines lines;
-each run uses the goal of one of the pages. Cold = result cache and embedding caches cleared before
-each call; warm = the same tree again (embeddings cached, result cache off).
+each run uses the goal of one of the pages. Cold = result cache, embedding caches and the pruner's
+per-line caches cleared before each call; warm = the same tree again (line caches warm, result cache
+off). CPU time (process_time; torch may use a second thread) is reported next to wall time because
+the machine is shared: under load the wall time is several times the CPU time.
 
 usage: python scripts/bench_axtree_latency.py [--lines 5000] [--runs 5] [--ratio 0.3]
 """
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -37,18 +40,22 @@ def big_tree(start: int) -> tuple[str, str]:
     return "\n".join(lines), rows[(start + 3) % len(rows)]["query"]
 
 
-cold, warm = [], []
+cold, warm, cold_cpu, warm_cpu = [], [], [], []
 for r in range(a.runs):
     tree, goal = big_tree(r * 37)
     req = {"goal": goal, "axtree": tree, "budget": {"ratio": a.ratio}}
     eng.clear_caches()
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     res = eng.prune("axtree", req, use_cache=False)
     cold.append(1000 * (time.perf_counter() - t))
-    t = time.perf_counter()
+    cold_cpu.append(1000 * (time.process_time() - c))
+    t, c = time.perf_counter(), time.process_time()
     eng.prune("axtree", req, use_cache=False)
     warm.append(1000 * (time.perf_counter() - t))
+    warm_cpu.append(1000 * (time.process_time() - c))
 print(json.dumps({"lines": res.stats.extra["lines_in"], "tokens_in": res.stats.tokens_in, "ratio": a.ratio,
                   "kept_ratio": res.stats.ratio, "runs": a.runs,
                   "cold_p50_ms": round(statistics.median(cold), 1), "cold_max_ms": round(max(cold), 1),
-                  "warm_p50_ms": round(statistics.median(warm), 1), "warm_max_ms": round(max(warm), 1)}))
+                  "warm_p50_ms": round(statistics.median(warm), 1), "warm_max_ms": round(max(warm), 1),
+                  "cold_cpu_p50_ms": round(statistics.median(cold_cpu), 1),
+                  "warm_cpu_p50_ms": round(statistics.median(warm_cpu), 1), "load_avg_1m": os.getloadavg()[0]}))

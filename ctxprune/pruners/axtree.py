@@ -16,10 +16,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ctxprune.contract import PruneRequest, PruneResult, Stats, Unit
-from ctxprune.pruners.axtree_guard import Removal, find_injections
+from ctxprune.pruners.axtree_guard import Removal, find_injections, judge
+from ctxprune.pruners.axtree_guard_model import AgentTextModel
 from ctxprune.pruners.axtree_parse import Node, parse_json, parse_text, short_line
-from ctxprune.pruners.axtree_score import AxScorer
-from ctxprune.pruners.axtree_select import FULL, Selection, Selector, fit, marker, render
+from ctxprune.pruners.axtree_score import AxScorer, text_words
+from ctxprune.pruners.axtree_select import FULL, Selection, Selector, fit, place_markers, pruned_runs, render
 from ctxprune.pruners.base import Pruner
 from ctxprune.select import adaptive_cut
 
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 MAX_TREE_CHARS = 4_000_000
 MAX_JSON_NODES = 50_000
 MAX_JSON_DEPTH = 256
+LINE_CACHE = 200_000  # per-line token counts kept between requests
 
 
 class _Fits(Exception):
@@ -59,6 +61,10 @@ class AxTreeRequest(PruneRequest):
     guard: bool = Field(True, description="remove content that speaks to the agent (prompt injection)")
     markers: bool = Field(True, description="collapse each pruned run into a '... N lines pruned ...' line")
     marker_bids: bool = Field(False, description="list the bids of each pruned run in its marker")
+    marker_share: float = Field(0.1, ge=0.0, le=0.5,
+                                description="share of a token budget reserved for marker lines: lines are chosen "
+                                            "within the rest, then the longest pruned runs get markers in what the "
+                                            "lines left; other runs are left out silently (no budget: every run)")
 
     @field_validator("goal")
     @classmethod
@@ -110,6 +116,8 @@ class AxTreePruner(Pruner):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.scorer = AxScorer(self.hub)
+        self.guard_model = AgentTextModel(lambda texts: self.hub.get("static").embed(texts))
+        self._line_tokens: dict[str, int] = {}
 
     # ---------------------------------------------------------------- parse + guard
     @staticmethod
@@ -122,19 +130,27 @@ class AxTreePruner(Pruner):
     def must_keep(nodes: list[Node], keep: list[str]) -> set[int]:
         return {n.index for n in nodes if any(k in n.line for k in keep)} if keep else set()
 
-    @staticmethod
-    def apply_guard(nodes: list[Node], must: set[int]) -> tuple[list[Removal], set[int], set[int]]:
+    def apply_guard(self, nodes: list[Node], must: set[int]) -> tuple[list[Removal], set[int], set[int]]:
         """(removals, removed lines, lines whose text the guard blanked to bid + role)."""
-        removals = find_injections(nodes, protected=must)
+        removals = find_injections(nodes, protected=must, model=self.guard_model)
         removed = {j for r in removals if not r.shortened for j in r.lines}
         blanked = {j for r in removals if r.shortened for j in r.lines}
         return removals, removed, blanked
 
     def _count_each(self, texts: list[str]) -> list[int]:
-        """Token count per text; repeated texts (common in trees) are counted once."""
-        seen: dict[str, int] = {}
+        """Token count per text; repeated texts (menus, footers, the same page one step later) are counted once."""
+        seen = self._line_tokens
+        if len(seen) > LINE_CACHE:
+            seen.clear()
         count = self.counter.count
         return [seen[t] if t in seen else seen.setdefault(t, count(t)) for t in texts]
+
+    def clear_local(self) -> None:
+        """Forget the per-line caches (token counts, words, guard verdicts): benchmarks of the cold path."""
+        self._line_tokens.clear()
+        text_words.cache_clear()
+        judge.cache_clear()
+        self.guard_model.clear()
 
     # ---------------------------------------------------------------- run
     def run(self, req: AxTreeRequest) -> AxTreeResult:
@@ -154,6 +170,8 @@ class AxTreePruner(Pruner):
             fallback = None
             if tokens_out >= tokens_in and limit is not None:
                 fallback = "pruning would not shrink the tree"
+            elif not sel.mode:  # an empty tree helps no agent: give the whole tree and say the budget is too small
+                fallback = "no line fits the budget"
         except _Fits:
             fallback, scores = "the tree fits the budget", np.zeros(len(nodes))
         except Exception as exc:  # a tree we cannot handle is returned as it came, and we say so
@@ -170,41 +188,73 @@ class AxTreePruner(Pruner):
     def _prune(self, req: AxTreeRequest, nodes: list[Node], removed: set[int], must: set[int], limit: int | None,
                line_tokens: list[int]) -> tuple[Selection, np.ndarray, str, int]:
         count = self.counter.count
-        alive = [n for n in nodes if n.index not in removed]
         scores, _ = self.scorer.score(req.goal, req.previous_actions, nodes, exclude=removed)
         full_cost = [c + 1 for c in line_tokens]
-        short_cost = [c + 1 for c in self._count_each([short_line(n) for n in nodes])]
-        mc = count(marker(nodes, [0] * 12, False)) + 2
-        selector = Selector(nodes, full_cost, short_cost, mc, markers=req.markers, banned=removed)
+        # only a line with children is ever kept shortened (as an ancestor): count only those
+        parents = [n for n in nodes if n.children]
+        short_cost = list(full_cost)
+        for n, c in zip(parents, self._count_each([short_line(n) for n in parents])):
+            short_cost[n.index] = c + 1
+        selector = Selector(nodes, full_cost, short_cost, 0, markers=False, banned=removed)
         power = self.scorer.w.cost_power
         if limit is None:
-            alive_idx = [n.index for n in alive]
-            k = adaptive_cut(scores[alive_idx], mass=0.85, min_keep=min(3, len(alive)), max_share=0.5)
-            best = set(np.array(alive_idx)[np.argsort(-scores[alive_idx], kind="stable")[:k]].tolist())
-            removed_or_low = set(range(len(nodes))) - best
-            sel = selector.select(scores, must, None, power, skip=removed_or_low)
-        else:
-            sel = selector.select(scores, must, limit, power, skip=removed)
-        selector.fill_gaps(sel, removed)
-        kw = dict(markers=req.markers, marker_bids=req.marker_bids, skip=removed)
-        if limit is None:
-            text = render(nodes, sel.mode, **kw)
-            return sel, scores, text, count(text)
-        text, tokens = fit(nodes, sel, scores, must, limit, count, **kw)
-        if limit - tokens > 2:  # the estimates were cautious: spend what is left, then fit again
-            selector.extend(sel, scores, limit, tokens, power, skip=removed)
-            selector.fill_gaps(sel, removed)
-            text, tokens = fit(nodes, sel, scores, must, limit, count, **kw)
-        return sel, scores, text, tokens
+            return self._adaptive(req, nodes, removed, must, scores, selector, power)
+        # lines first, within the budget less the markers' share; then markers, longest runs first
+        line_limit = limit - (int(req.marker_share * limit) if req.markers else 0)
+        sel = selector.select(scores, must, line_limit, power, skip=removed)
+        text, tokens = fit(nodes, sel, scores, must, line_limit, count, markers=False, skip=removed)
+        if line_limit - tokens > 2:  # the estimates were cautious: spend what is left, then fit again
+            selector.extend(sel, scores, line_limit, tokens, power, skip=removed)
+            text, tokens = fit(nodes, sel, scores, must, line_limit, count, markers=False, skip=removed)
+        if not req.markers:
+            return sel, scores, text, tokens
+        marked_text, marked_tokens, marked = self._with_markers(req, nodes, sel, removed, limit, tokens, text)
+        spare = limit - marked_tokens
+        if marked and spare > 2:  # the markers took less than their share: give the rest to lines
+            selector.extend(sel, scores, tokens + spare, tokens, power, skip=removed)
+            text, tokens = fit(nodes, sel, scores, must, tokens + spare, count, markers=False, skip=removed)
+            marked_text, marked_tokens, _ = self._with_markers(req, nodes, sel, removed, limit, tokens, text,
+                                                               marked)
+        return sel, scores, marked_text, marked_tokens
+
+    def _with_markers(self, req: AxTreeRequest, nodes: list[Node], sel: Selection, removed: set[int], limit: int,
+                      tokens: int, bare: str, marked: set[int] | None = None) -> tuple[str, int, set[int]]:
+        """Markers for the longest pruned runs within what the lines left of the budget.
+
+        ``marked`` (run starts chosen before) is kept where those runs still start a run.
+        """
+        count = self.counter.count
+        kw = dict(marker_bids=req.marker_bids, skip=removed)
+        if marked is None:
+            marked = place_markers(nodes, sel.mode, limit - tokens, count, **kw)
+        run_len = {run[0]: len(run) for run in pruned_runs(nodes, sel.mode, removed)}
+        marked = {i for i in marked if i in run_len}
+        while marked:
+            text = render(nodes, sel.mode, marked=marked, **kw)
+            out = count(text)
+            if out <= limit:
+                return text, out, marked
+            marked.discard(min(marked, key=lambda i: (run_len[i], -i)))  # line-break merges can cost a token more
+        return bare, tokens, set()
+
+    def _adaptive(self, req, nodes, removed, must, scores, selector, power):
+        """No budget: the lines above the adaptive cut (at most half), every pruned run as a marker."""
+        alive_idx = [n.index for n in nodes if n.index not in removed]
+        k = adaptive_cut(scores[alive_idx], mass=0.85, min_keep=min(3, len(alive_idx)), max_share=0.5)
+        best = set(np.array(alive_idx)[np.argsort(-scores[alive_idx], kind="stable")[:k]].tolist())
+        sel = selector.select(scores, must, None, power, skip=set(range(len(nodes))) - best)
+        text = render(nodes, sel.mode, markers=req.markers, marker_bids=req.marker_bids, skip=removed)
+        return sel, scores, text, self.counter.count(text)
 
     # ---------------------------------------------------------------- result
     def _result(self, req, nodes, sel, scores, text, tokens_in, tokens_out, limit, removals, removed, fallback,
                 line_tokens):
         costs = line_tokens
-        def unit(n: Node, reason: str) -> Unit:
-            return Unit(id=n.bid or f"line{n.index}", text=n.line.strip(), tokens=costs[n.index], reason=reason,
-                        score=round(float(scores[n.index]), 4) if scores[n.index] >= 0 else None,
-                        group=nodes[n.parent].bid if n.parent is not None else None)
+        def unit(n: Node, reason: str) -> Unit:  # fields are well-typed here: skip validation (5k-line trees)
+            return Unit.model_construct(id=n.bid or f"line{n.index}", text=n.line.strip(), tokens=costs[n.index],
+                                        reason=reason,
+                                        score=round(float(scores[n.index]), 4) if scores[n.index] >= 0 else None,
+                                        group=nodes[n.parent].bid if n.parent is not None else None)
 
         kept = [unit(n, sel.reason.get(n.index, "kept") + (" (shortened)" if sel.mode[n.index] != FULL else ""))
                 for n in nodes if n.index in sel.mode]
@@ -220,7 +270,7 @@ class AxTreePruner(Pruner):
         stats = Stats(tokens_in=tokens_in, tokens_out=tokens_out, tokenizer=self.counter.name, budget_tokens=limit,
                       budget_exceeded=bool(sel.exceeded or (limit is not None and tokens_out > limit)),
                       ratio=round(tokens_out / max(tokens_in, 1), 4), method=self.method,
-                      scorer="bm25+wordllama+minilm(top) + role prior + structure", extra=extra)
+                      scorer="bm25+wordllama" + ("+minilm(top)" if self.scorer.w.dense_top else "") + " + role prior + structure", extra=extra)
         inj = [Injection(bid=r.bid, text=r.text, reason=r.reason) for r in removals]
         return AxTreeResult(axtree=text, kept_bids=kept_bids, removed_injections=inj, kept=kept, dropped=dropped,
                             stats=stats)

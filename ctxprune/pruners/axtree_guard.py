@@ -20,41 +20,57 @@ right before it that addresses the agent. A flagged node whose subtree is a larg
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from functools import lru_cache
 from dataclasses import dataclass
 
+from ctxprune.pruners.axtree_guard_model import MIN_WORDS, AgentTextModel
 from ctxprune.pruners.axtree_parse import Node, subtree
 
 _F = re.I
 
 AGENT = r"(?:ai|a\.i\.|llm|gpt|chatgpt|claude|gemini|copilot|bot|language model|automated|autonomous|browsing|browser|web|digital|virtual)"
 ROLE = r"(?:agents?|assistants?|models?|bots?|systems?|navigators?|crawlers?)"
+# anything that names an AI as the reader; a bare "agent" is left out (travel agents, estate agents)
+ENTITY = (r"(?:ai|a\.i\.|llms?|chatgpt|gpt-?\d*|claude|gemini|copilot|bots?|assistants?|"
+          r"(?:ai|llm|language[- ]models?|automated|autonomous|browsing|browser|web|digital|virtual|shopping|"
+          r"ai[- ](?:powered|based|driven))(?:[- ](?:browsing|web|shopping))?[- ]"
+          r"(?:agents?|assistants?|tools?|systems?|models?|crawlers?|bots?))")
+GAP = r"(?:[^.]|\.(?=\S))"  # within one sentence: a dot inside an address (example.com) does not end it
+DATA_VERB = r"enter|type|provide|input|send|share|submit|confirm|verify|paste|fill in|e-?mail|reveal|disclose|give|upload|forward|post|write|re-?enter|sign in|log ?in|authenticate|change|update"
+DATA_NOUN = (r"passwords?|passcodes?|credentials|login details|log-?in (?:info|details)|credit card|card (?:number|details)|cvv|cvc|security code|ssn|social security|bank (?:account|details|login)|routing number|iban|pin(?: code)?|one[- ]time (?:code|password)|otp|2fa code|verification code|api keys?|access tokens?|private keys?|seed phrase|recovery phrase|personal (?:data|information|details)|home address|date of birth|passport|mother's maiden name|usernames?|id (?:document|card)|identity (?:document|card)|driver'?s licen[cs]e|recovery (?:e-?mail|phone)")
 CUES: dict[str, list[tuple[re.Pattern, float]]] = {
     "address": [
         (re.compile(rf"\b(?:if|when|since|because) you(?:'re| are)\b[^.]{{0,30}}\b{AGENT}\b", _F), 3.0),
         (re.compile(rf"\b(?:you are|you're|as) an? {AGENT}(?: {ROLE})?\b", _F), 3.0),
         (re.compile(rf"\b(?:attention|note|notice|message|memo|reminder|instructions?|alert|warning|hello|hi|hey|dear|calling)\b[\s:,!-]*(?:to|for)?\s*(?:all|any|the|every)?\s*{AGENT}\s*{ROLE}?\b", _F), 2.5),
         (re.compile(rf"\b{AGENT} {ROLE}\b", _F), 2.0),
-        (re.compile(r"\b(?:agents?|assistants?|bots?)(?: reading| processing| browsing| visiting)? this (?:page|site|message|content)\b", _F), 2.5),
+        (re.compile(rf"\b(?:agents?|assistants?|bots?|{ROLE})(?: (?:reading|processing|browsing|visiting|viewing|scanning|parsing|crawling|summari[sz]ing))? this (?:page|site|website|message|content|text|document)\b", _F), 2.5),
         (re.compile(r"\b(?:dear|attention|note to|hey|hello)\s+(?:the\s+)?(?:agent|assistant|model|bot)\b", _F), 2.5),
+        (re.compile(rf"\b{ENTITY}\b", _F), 1.5),  # named, not yet addressed: needs a harmful request too
     ],
     "override": [
         (re.compile(r"\b(?:ignore|disregard|forget|override|bypass|abandon|drop|discard|stop following)\b[^.]{0,40}\b(?:previous|prior|above|earlier|original|initial|existing|all|any|your|current|the user'?s?|system)\b[^.]{0,30}\b(?:instructions?|directions?|prompts?|tasks?|goals?|commands?|rules|guidelines|objectives?|orders?)\b", _F), 3.5),
         (re.compile(r"\b(?:your|the) (?:new|updated|revised|real|actual|true|only|primary|secret|hidden) (?:system )?(?:instructions?|task|objective|goal|mission|priority|directive)s?\b", _F), 3.0),
         (re.compile(r"\b(?:new|updated|revised|override) (?:system )?(?:instructions?|directives?)\b", _F), 1.5),
         (re.compile(r"\bsystem (?:prompt|message|override|instruction)s?\b", _F), 2.5),
+        (re.compile(r"\b(?:instructions?|task|goal|orders?|guidelines)\s+(?:are|is|have been|has been|were|was)\s+(?:now\s+)?(?:outdated|cancell?ed|void|obsolete|replaced|superseded|changed|revoked|no longer valid)\b", _F), 2.5),
+        (re.compile(r"\byou have been (?:granted|given)\s+(?:\w+\s+)?(?:admin|administrator|elevated|special|full|root)\s+(?:rights|permissions?|access|privileges)\b", _F), 2.0),
         (re.compile(r"\binstead of (?:your|the|what the user)\b[^.]{0,20}\b(?:task|goal|asked|instructions?|request)", _F), 2.5),
     ],
     "user3": [
         (re.compile(r"\b(?:the|your) (?:user|human|principal|operator|owner)(?:'s)? (?:has |have )?(?:asked|wants|wanted|requested|instructed|authori[sz]ed|approved|needs|told|consented|agreed|expects|prefers)\b", _F), 2.5),
         (re.compile(r"\b(?:do not|don't|never|without|no need to)\s+(?:tell|inform|notify|alert|ask|asking|telling|informing|notifying|consult\w*|check\w* with|mention\w*|confirm\w* with)\s+(?:with\s+)?(?:the|your) (?:user|human|owner)\b", _F), 3.0),
         (re.compile(r"\bon behalf of (?:the|your) (?:user|human|owner)\b", _F), 2.0),
+        (re.compile(r"\b(?:the person|the people|whoever|the one) you (?:work|act|are working|are acting) for\b", _F), 2.5),
     ],
     "task": [
         (re.compile(r"\b(?:to|before you can|in order to|you cannot|you can't|unable to)\s+(?:successfully\s+)?(?:complete|finish|accomplish|continue|proceed with|fulfil+|carry out|perform)\s+(?:your|the|this|the user'?s?)\s+(?:task|goal|objective|request|mission|assignment|instructions?)\b", _F), 2.5),
         (re.compile(r"\b(?:your|the user'?s?|the current) (?:task|objective|mission|assignment)\b", _F), 1.0),
     ],
     "data": [
-        (re.compile(r"\b(?:enter|type|provide|input|send|share|submit|confirm|verify|paste|fill in|e-?mail|reveal|disclose|give|upload|forward|post|write|re-?enter)\b[^.]{0,50}\b(?:passwords?|passcodes?|credentials|login details|log-?in (?:info|details)|credit card|card (?:number|details)|cvv|cvc|security code|ssn|social security|bank (?:account|details|login)|routing number|iban|pin(?: code)?|one[- ]time (?:code|password)|otp|2fa code|verification code|api keys?|access tokens?|private keys?|seed phrase|recovery phrase|personal (?:data|information|details)|home address|date of birth|passport|mother's maiden name)\b", _F), 2.0),
+        (re.compile(rf"\b(?:{DATA_VERB})\b{GAP}{{0,60}}\b(?:{DATA_NOUN})\b", _F), 2.0),
+        (re.compile(rf"\b(?:{DATA_NOUN})\b{GAP}{{0,30}}\b(?:typed|entered|pasted|submitted|sent|uploaded|shared)\b", _F), 2.0),
         (re.compile(r"\b(?:transfer|wire|send|pay|donate)\b[^.]{0,30}(?:[$€£]\s?\d|\d+\s?(?:usd|eur|dollars|btc)|bitcoin|crypto|gift cards?|wallet)", _F), 2.0),
     ],
     "urgent": [
@@ -89,6 +105,9 @@ class Verdict:
             return True
         if agentish >= 2.0 and self.score >= 3.5:
             return True
+        # an AI named as the reader and asked for data, a visit or a change of orders
+        if agentish >= 1.5 and kinds & {"data", "nav", "override", "user3"} and self.score >= 3.0:
+            return True
         # an urgent order to hand over data or go elsewhere, not addressed to anyone in particular
         return {"urgent", "imperative"} <= kinds and bool(kinds & {"data", "nav"}) and self.score >= 4.0
 
@@ -97,6 +116,8 @@ class Verdict:
         return float(cue.split(":")[1])
 
     def reason(self) -> str:
+        if self.cues and self.cues[0].startswith("learned:"):
+            return f"speaks to the agent: learned model (p={self.cues[0].split(':')[1]})"
         names = sorted({c.split(":")[0] for c in self.cues if self._w(c) > 0})
         return "speaks to the agent: " + ", ".join(names)
 
@@ -136,9 +157,20 @@ _GATE = re.compile(r"\b(?:ai|a\.i|llm|gpt|chatgpt|claude|gemini|copilot|bots?|ag
                    r"critical|mandatory|immediately|right now|without delay|final notice|security|action required)\b", _F)
 
 
-def judge(text: str) -> Verdict | None:
-    """The first window of ``text`` that is an attack, or None."""
-    if len(text) < 12 or not _GATE.search(text):
+def gated(texts: list[str]) -> set[int]:
+    """Indices of the texts the gate lets through, found in one search over all of them."""
+    starts, pos = [], 0
+    for t in texts:
+        starts.append(pos)
+        pos += len(t) + 1
+    joined = "\n".join(t.replace("\n", " ") for t in texts)
+    return {bisect_right(starts, m.start()) - 1 for m in _GATE.finditer(joined)}
+
+
+@lru_cache(maxsize=100_000)
+def judge(text: str, gate: bool = True) -> Verdict | None:
+    """The first window of ``text`` that is an attack, or None (``gate=False``: the gate was passed already)."""
+    if len(text) < 12 or gate and not _GATE.search(text):
         return None
     for w in windows(text):
         v = judge_window(w)
@@ -198,17 +230,33 @@ def _wrapper(nodes: list[Node], i: int, max_lines: int) -> int:
     return top
 
 
+def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int]) -> dict[int, float]:
+    """Lines the learned model flags (5+ words), with their probability."""
+    if model is None or not model.available:
+        return {}
+    cand = [i for i, t in enumerate(texts) if i not in skip and len(t.split()) >= MIN_WORDS]
+    if not cand:
+        return {}
+    p = model.proba([texts[i] for i in cand])
+    return {i: float(q) for i, q in zip(cand, p) if q >= model.threshold}
+
+
 def find_injections(nodes: list[Node], protected: set[int] | None = None, max_wrapper: int = 12,
-                    large_share: float = 0.3) -> list[Removal]:
-    """Removals (whole subtrees) for every node whose own text is an attack."""
+                    large_share: float = 0.3, model: AgentTextModel | None = None) -> list[Removal]:
+    """Removals (whole subtrees) for every node whose own text is an attack (rules, or the model when given)."""
     protected = protected or set()
     n_lines = max(1, len(nodes))
     gone: set[int] = set()
     out: list[Removal] = []
+    texts = [node_text(n) for n in nodes]
+    through = gated(texts)
+    learned = model_flags(texts, model, protected)
     for n in nodes:
-        if n.index in gone or n.index in protected:
+        if n.index in gone or n.index in protected or (n.index not in through and n.index not in learned):
             continue
-        v = judge(node_text(n))
+        v = judge(texts[n.index], gate=False) if n.index in through else None
+        if v is None and n.index in learned:
+            v = Verdict(2.0, [f"learned:{learned[n.index]:.2f}"], texts[n.index][:500])
         if v is None:
             continue
         own = subtree(nodes, n.index)

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from ctxprune.pruners.axtree_parse import Node
 from ctxprune.scoring import ScorerHub, minmax
+from ctxprune.textproc import normalize, words
 
+_QUOTED = re.compile(r'"([^"]{2,80})"|“([^”]{2,80})”')
 _ACTION_NOISE = re.compile(r"#HTML Segment:|[<>\[\]|()'\"]|\b(?:click|hover|type_string|scroll_page|go_backward|press)\b")
 
 
@@ -28,13 +31,16 @@ class AxWeights:
     static: float = 1 / 3
     dense: float = 1 / 3  # for the best candidates; static stands in for the rest
     history: float = 0.3  # weight of the previous actions as a second query
-    role: float = 0.3  # interactive elements
+    role: float = 0.6  # interactive elements
     text_role: float = 0.0  # headings and static text that name things
     child_share: float = 0.9  # a nameless or redundant child inherits this share of its parent's score
     parent_share: float = 0.8  # a container gets this share of its best child's score
-    dense_top: int = 48  # lines embedded with the dense model
+    dense_top: int = 0  # lines re-ranked by the dense model (0: none; no gain on dev, see docs/axtree.md)
+    dense_chars: int = 120  # text embedded per line by the dense model (the name's head is what matters)
     max_chars: int = 300  # text scored per line (a root's name can be the whole page)
     cost_power: float = 1.0  # lines are taken by score / tokens ** cost_power (small relevant lines first)
+    name_match: float = 0.5  # share of an element's name words that the goal (or a quoted phrase of it) names
+    textless: float = 0.6  # lines without a bid (text the agent cannot act on) lose this much
 
 
 def line_texts(nodes: list[Node], max_chars: int) -> list[str]:
@@ -54,6 +60,68 @@ def line_texts(nodes: list[Node], max_chars: int) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=200_000)
+def text_words(text: str) -> tuple[str, ...]:
+    """Word tokens of a line text, cached: menus and footers repeat across the steps of a task."""
+    return tuple(words(text))
+
+
+def bm25(query: list[str], docs: list[tuple[str, ...]], k1: float = 1.2, b: float = 0.75) -> np.ndarray:
+    """Okapi BM25 of every doc for the query terms only (one pass over the words, no per-doc index).
+
+    An idf that goes negative (a term in over half the lines) is floored at a quarter of the
+    smallest positive idf of the query, as rank-bm25 floors it at a share of the mean.
+    """
+    n = len(docs)
+    out = np.zeros(n)
+    if not n or not query:
+        return out
+    qset = set(query)
+    tf = {t: np.zeros(n) for t in qset}
+    lens = np.empty(n)
+    for i, d in enumerate(docs):
+        lens[i] = len(d) or 1
+        for t in d:
+            if t in qset:
+                tf[t][i] += 1
+    df = {t: float(np.count_nonzero(v)) for t, v in tf.items()}
+    idf = {t: np.log((n - df[t] + 0.5) / (df[t] + 0.5)) for t in qset}
+    positive = [v for v in idf.values() if v > 0]
+    floor = 0.25 * min(positive) if positive else 0.01
+    norm = k1 * (1 - b + b * lens / lens.mean())
+    for t in query:
+        f = tf[t]
+        out += max(idf[t], floor) * f * (k1 + 1) / (f + norm)
+    return out
+
+
+def goal_terms(goal: str) -> tuple[set[str], list[str]]:
+    """Content words of the goal and its quoted phrases ("Find a Clinic"), normalised."""
+    phrases = [normalize(next(g for g in m.groups() if g)) for m in _QUOTED.finditer(goal)]
+    return set(words(goal)), [p for p in phrases if p]
+
+
+def name_match(nodes: list[Node], goal: str) -> np.ndarray:
+    """How fully the goal names each element: share of its name words in the goal, 1 for a quoted phrase.
+
+    Every copy of a matching element gets the same value (a page often repeats a menu link).
+    """
+    gw, phrases = goal_terms(goal)
+    out = np.zeros(len(nodes))
+    seen: dict[str, float] = {}
+    for n in nodes:
+        if not n.name:
+            continue
+        if n.name not in seen:
+            nw = set(text_words(n.name[:300]))
+            share = len(nw & gw) / len(nw) if nw else 0.0
+            low = normalize(n.name[:300].replace("\\'", "'").replace('\\"', '"'))  # names escape their quotes
+            quoted = any(p == low or (p in low and 2 * len(p) >= len(low)) for p in phrases)
+            seen[n.name] = 1.0 if quoted else share
+        out[n.index] = seen[n.name]
+    return out
+
+
 def history_query(actions: list[str]) -> str:
     return " ".join(_ACTION_NOISE.sub(" ", a) for a in actions[-3:]).strip()
 
@@ -66,20 +134,21 @@ class AxScorer:
     def relevance(self, goal: str, history: str, texts: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Mean of min-max scaled BM25, static cosine and dense cosine (static stands in beyond the top lines)."""
         w = self.w
-        bm25 = self.hub.get("bm25")
         static = self.hub.get("static")
-        sparse = minmax(bm25.score(goal, texts))
+        docs = [text_words(t) for t in texts]
+        sparse = minmax(bm25(words(goal), docs))
         qs = np.nan_to_num(static.embed([goal, history] if history else [goal]))
         emb = np.nan_to_num(static.embed(texts))  # an empty text embeds to NaN in wordllama
         stat = minmax(emb @ qs[0])
         if history:
-            sparse = (sparse + w.history * minmax(bm25.score(history, texts))) / (1 + w.history)
+            sparse = (sparse + w.history * minmax(bm25(words(history), docs))) / (1 + w.history)
             stat = (stat + w.history * minmax(emb @ qs[1])) / (1 + w.history)
         dense = stat.copy()
         top = np.argsort(-(sparse + stat), kind="stable")[: w.dense_top]
         if len(top) > 1:
-            de = self.hub.get("dense").embed([goal, *(texts[i] for i in top)])
-            dense[top] = minmax(de[1:] @ de[0])
+            de = self.hub.get("dense").embed([goal, *(texts[i][: w.dense_chars] for i in top)])
+            lo, hi = float(stat[top].min()), float(stat[top].max())  # re-rank within the static range of the top
+            dense[top] = lo + (hi - lo) * minmax(de[1:] @ de[0])
         rel = w.sparse * sparse + w.static * stat + w.dense * dense
         return rel, {"sparse": sparse, "static": stat, "dense": dense}
 
@@ -112,6 +181,12 @@ class AxScorer:
         texts = ["removed" if i in exclude else t for i, t in enumerate(texts)]
         rel, parts = self.relevance(goal, history_query(history), texts)
         base = rel + self.role_prior(nodes)
+        if self.w.name_match:
+            match = name_match(nodes, goal)
+            base += self.w.name_match * match
+            parts["name_match"] = match
+        if self.w.textless:
+            base -= self.w.textless * np.array([n.bid is None for n in nodes], dtype=float)
         base[list(exclude)] = -1.0
         final = self.spread(nodes, base)
         final[list(exclude)] = -1.0

@@ -13,6 +13,8 @@ from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
+
 from ctxprune.pruners.axtree_parse import Node, ancestors, short_line, subtree
 
 FULL, SHORT = "full", "short"
@@ -36,22 +38,57 @@ def marker(nodes: list[Node], run: list[int], with_bids: bool, max_bids: int = 4
     return text + " ..."
 
 
-def render(nodes: list[Node], mode: dict[int, str], *, markers: bool = True, marker_bids: bool = False,
-           skip: set[int] | None = None) -> str:
-    """Kept lines verbatim (structural ancestors maybe shortened), pruned runs as marker lines."""
-    out: list[str] = []
+def pruned_runs(nodes: list[Node], mode: dict[int, str], skip: set[int] | None = None) -> list[list[int]]:
+    """Maximal runs of consecutive pruned lines (lines in ``skip`` are gone without trace)."""
+    runs: list[list[int]] = []
     run: list[int] = []
     for n in nodes:
         if n.index in mode:
-            if run and markers:
-                out.append(marker(nodes, run, marker_bids))
+            if run:
+                runs.append(run)
+            run = []
+        elif skip is None or n.index not in skip:
+            run.append(n.index)
+    if run:
+        runs.append(run)
+    return runs
+
+
+def render(nodes: list[Node], mode: dict[int, str], *, markers: bool = True, marker_bids: bool = False,
+           skip: set[int] | None = None, marked: set[int] | None = None) -> str:
+    """Kept lines verbatim (structural ancestors maybe shortened), pruned runs as marker lines.
+
+    ``marked``: the first lines of the runs that get a marker (None: every run).
+    """
+    out: list[str] = []
+    run: list[int] = []
+
+    def close() -> None:
+        if run and markers and (marked is None or run[0] in marked):
+            out.append(marker(nodes, run, marker_bids))
+
+    for n in nodes:
+        if n.index in mode:
+            close()
             run = []
             out.append(n.line if mode[n.index] == FULL else short_line(n))
         elif skip is None or n.index not in skip:
             run.append(n.index)
-    if run and markers:
-        out.append(marker(nodes, run, marker_bids))
+    close()
     return "\n".join(out)
+
+
+def place_markers(nodes: list[Node], mode: dict[int, str], allowance: int, count: Callable[[str], int], *,
+                  marker_bids: bool = False, skip: set[int] | None = None) -> set[int]:
+    """Runs that get a marker within ``allowance`` tokens: the longest runs first (they say the most)."""
+    runs = sorted(pruned_runs(nodes, mode, skip), key=lambda r: (-len(r), r[0]))
+    marked: set[int] = set()
+    for run in runs:
+        cost = count(marker(nodes, run, marker_bids)) + 1
+        if cost <= allowance:
+            marked.add(run[0])
+            allowance -= cost
+    return marked
 
 
 class Selector:
@@ -160,8 +197,13 @@ class Selector:
             cost = self._marginal(sel, keys, need(i)) if self.lazy else self.full[i]
             return (float(scores[i]) + 0.05) / max(1, cost) ** power
 
-        alive = [i for i in range(len(self.nodes)) if i not in skip]
-        heap = [(-prio(i), i) for i in alive if sel.mode.get(i) != FULL]
+        alive = [i for i in range(len(self.nodes)) if i not in skip and sel.mode.get(i) != FULL]
+        if self.lazy:
+            heap = [(-prio(i), i) for i in alive]
+        else:  # the same priorities as prio(), for all lines at once
+            s = np.asarray(scores, dtype=float)[alive]
+            cost = np.maximum(1, np.asarray(self.full, dtype=float)[alive]) ** power
+            heap = list(zip((-(s + 0.05) / cost).tolist(), alive))
         heapq.heapify(heap)
         while heap:
             neg, i = heapq.heappop(heap)
@@ -180,22 +222,6 @@ class Selector:
             elif limit is not None and limit - used < 3:
                 break
         return used
-
-    def fill_gaps(self, sel: Selection, skip: set[int]) -> None:
-        """Keep a pruned run when its lines cost no more than the marker that would replace them."""
-        if not self.mc:
-            return
-        run: list[int] = []
-        for n in [*self.nodes, None]:
-            if n is not None and n.index not in sel.mode:
-                run.append(n.index)
-                continue
-            if run and not (set(run) & skip) and sum(self.full[j] for j in run) <= self.mc:
-                if all(a in sel.mode or a in run for j in run for a in ancestors(self.nodes, j)):
-                    for j in run:
-                        sel.mode[j] = FULL
-                        sel.reason[j] = "cheaper than its marker"
-            run = []
 
 
 def fit(nodes: list[Node], sel: Selection, scores, must: set[int], limit: int, count: Callable[[str], int],

@@ -1,0 +1,76 @@
+"""A learned second opinion for the injection guard: is this page text addressed to an AI agent?
+
+Logistic regression over wordllama static embeddings (trained by scripts/train_axtree_guard.py on
+self-written attack messages vs. ordinary page texts). The rules in ``axtree_guard`` catch the
+phrasings they were written against; this model carries the pattern to new wordings. A text is
+judged whole up to 80 words, longer texts in 40-word windows (a root repeating the whole page must
+not dilute a message, nor combine words from far apart).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Callable
+
+import numpy as np
+
+MODEL_PATH = resources.files("ctxprune") / "_data" / "axtree_guard_lr.npz"
+MIN_WORDS = 5  # shorter texts (labels, links) are left to the rules
+
+
+@lru_cache(maxsize=1)
+def _weights() -> tuple[np.ndarray, float, float] | None:
+    try:
+        with resources.as_file(MODEL_PATH) as path, np.load(path) as z:
+            return z["coef"].astype(np.float32), float(z["intercept"]), float(z["threshold"])
+    except FileNotFoundError:
+        return None
+
+
+def windows(text: str, size: int = 40, whole: int = 80) -> list[str]:
+    ws = text.split()
+    if len(ws) <= whole:
+        return [text]
+    return [" ".join(ws[a:a + size]) for a in range(0, len(ws) - size // 2, size // 2)]
+
+
+class AgentTextModel:
+    """``flag(texts)`` -> probability per text (max over its windows) that it speaks to an agent."""
+
+    def __init__(self, embed: Callable[[list[str]], np.ndarray], cache_size: int = 100_000):
+        self.embed = embed
+        self._seen: dict[str, float] = {}  # probability per text: a site's texts recur from step to step
+        self._cache_size = cache_size
+
+    def clear(self) -> None:
+        self._seen.clear()
+
+    @property
+    def available(self) -> bool:
+        return _weights() is not None
+
+    @property
+    def threshold(self) -> float:
+        w = _weights()
+        return w[2] if w else 1.0
+
+    def proba(self, texts: list[str]) -> np.ndarray:
+        w = _weights()
+        out = np.zeros(len(texts))
+        if w is None or not texts:
+            return out
+        coef, intercept, _ = w
+        new = sorted({t for t in texts if t not in self._seen})
+        if new:
+            owner, parts = [], []
+            for i, t in enumerate(new):
+                for part in windows(t):
+                    owner.append(i)
+                    parts.append(part)
+            z = np.nan_to_num(np.asarray(self.embed(parts), dtype=np.float32)) @ coef + intercept
+            p = np.zeros(len(new))
+            np.maximum.at(p, np.array(owner), 1.0 / (1.0 + np.exp(-z)))
+            if len(self._seen) + len(new) > self._cache_size:
+                self._seen.clear()
+            self._seen.update(zip(new, p.tolist()))
+        return np.array([self._seen[t] for t in texts])
