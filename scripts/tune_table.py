@@ -4,6 +4,7 @@ usage: .venv/bin/python scripts/tune_table.py dump   # slow: MiniLM on every row
        .venv/bin/python scripts/tune_table.py eval   # replays the current weights over the dump
 """
 import json
+import os
 import pickle
 import statistics
 import sys
@@ -22,7 +23,7 @@ from ctxprune.pruners.table_select import fill_table  # noqa: E402
 from ctxprune.scoring import minmax  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared/evaldata/tables/dev.jsonl"
-DUMP = Path("/tmp/table_signals.pkl")
+DUMP = Path(os.environ.get("TABLE_DUMP", "/tmp/table_signals.pkl"))
 
 
 def dump():

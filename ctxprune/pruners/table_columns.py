@@ -123,6 +123,7 @@ class ColumnWeights:
     values: float = 0.25  # question conditions matched in the column's cells
     answer_type: float = 0.15
     key: float = 0.15  # the row-identifier column
+    first: float = 0.0  # the first column (tables usually lead with what names the row)
 
 
 def column_scores(query: str, title: str, cols: list[ColumnInfo], sparse: np.ndarray, dense: np.ndarray,
@@ -131,8 +132,12 @@ def column_scores(query: str, title: str, cols: list[ColumnInfo], sparse: np.nda
     n = len(cols)
     key_v = np.zeros(n)
     key_v[key] = 1.0
+    first_v = np.zeros(n)
+    if n:
+        first_v[0] = 1.0
     fused = (w.sparse * minmax(sparse) + w.dense * minmax(dense) + w.header * header_match(query, cols)
-             + w.values * np.clip(value_hits, 0, 1) + w.answer_type * answer_type_prior(query, cols) + w.key * key_v)
+             + w.values * np.clip(value_hits, 0, 1) + w.answer_type * answer_type_prior(query, cols) + w.key * key_v
+             + w.first * first_v)
     empty = np.array([c.kind == "empty" for c in cols])
     fused[empty] *= 0.2
     return fused
