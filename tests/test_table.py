@@ -66,6 +66,15 @@ def test_exactly_one_shape_and_size_limits():
         TableInput(columns=[str(i) for i in range(400)], rows=[["x"]] * 3000)
 
 
+def test_text_tables_over_the_size_limit_name_their_field():
+    with pytest.raises(InvalidRequest) as e:
+        parse_table(TableInput(csv="a\n" + "1\n" * 50_001))
+    assert e.value.field == "table.csv"
+    with pytest.raises(InvalidRequest) as e:
+        parse_table(TableInput(markdown="|" + "|".join(f"c{i}" for i in range(501)) + "|\n|1|"))
+    assert e.value.field == "table.markdown"
+
+
 # ---------------------------------------------------------------- columns
 def test_type_inference():
     assert tc.infer_type("Year", ["2001", "2002", "2010"])[0] == "date"

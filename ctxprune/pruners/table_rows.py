@@ -160,3 +160,43 @@ def spread_neighbours(score: np.ndarray, factor: float = 0.8) -> np.ndarray:
 def row_text(names: list[str], cells: list[str], title: str = "") -> str:
     body = "; ".join(f"{n}: {c}" for n, c in zip(names, cells) if c)
     return f"{title}. {body}" if title else body
+
+
+_MAX_WORDS = re.compile(r"\b(most|highest|largest|biggest|greatest|longest|maximum|max|tallest|heaviest|latest|newest|"
+                        r"best|top)\b", re.I)
+_MIN_WORDS = re.compile(r"\b(least|lowest|smallest|fewest|shortest|minimum|min|earliest|oldest|worst)\b", re.I)
+_FIRST = re.compile(r"\b(first|top|earliest|opening|initial)\b", re.I)
+_LAST = re.compile(r"\b(last|bottom|final|latest|most recent)\b", re.I)
+
+
+def extreme_rows(query: str, values: list[str] | None, n: int) -> np.ndarray:
+    """Rows a superlative points at, in [0, 1]: the top / bottom of ``values`` (the question's numeric column)
+    for "most" / "least" words.
+
+    ``values`` (n cells, or None when the table has no numeric column: all zeros).
+    """
+    hi, lo = bool(_MAX_WORDS.search(query)), bool(_MIN_WORDS.search(query))
+    out = np.zeros(n)
+    if values is not None and (hi or lo):
+        nums = np.array([np.nan if (x := to_number(v)) is None else x for v in values], dtype=float)
+        ok = ~np.isnan(nums)
+        if ok.sum() >= 2:
+            rank = np.zeros(n)
+            order = np.argsort(np.where(ok, nums, np.inf if lo and not hi else -np.inf))
+            rank[order] = np.arange(n) / max(n - 1, 1)  # 0 = smallest
+            if hi:
+                out = np.maximum(out, np.where(ok, rank, 0.0) ** 4)
+            if lo:
+                out = np.maximum(out, np.where(ok, 1.0 - rank, 0.0) ** 4)
+    return out
+
+
+def edge_rows(query: str, n: int) -> np.ndarray:
+    """1 on the first row for "first/top" questions, on the last row for "last/bottom" ones (table order)."""
+    out = np.zeros(n)
+    if n >= 2:
+        if _FIRST.search(query):
+            out[0] = 1.0
+        if _LAST.search(query):
+            out[-1] = 1.0
+    return out
