@@ -130,7 +130,7 @@ class TablePruner(Pruner):
         cluster = kept_cluster(col)
         parts = column_parts(query, cols, sparse, dense, value_hits, key)
         parts.update(fused=minmax(col), cluster=cluster.astype(float))
-        col_x = column_features(query, table.title, cols, parts, shape)
+        col_x = column_features(query, cols, parts, shape)
         row, row_cond, row_x = self._row_scores(query, table, cond, shape, (cols, col))
         return Scores(cols, col, cluster, key, row, shape, row_cond, col_x, row_x)
 

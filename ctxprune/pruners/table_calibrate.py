@@ -15,7 +15,7 @@ from ctxprune.pruners.table_columns import ColumnInfo
 from ctxprune.pruners.table_rows import QuestionShape
 
 COLUMN_FEATURES = ("sparse", "dense", "header", "values", "answer_type", "key", "first", "empty", "numeric",
-                   "date", "position", "inv_cols", "question_len", "whole_column", "titled", "fused", "cluster")
+                   "date", "position", "inv_cols", "question_len", "whole_column", "fused", "cluster")
 ROW_FEATURES = ("cond", "best_cond", "sparse", "dense", "fused", "position", "first", "whole_column", "log_rows",
                 "question_len")
 
@@ -24,7 +24,7 @@ def _question_len(query: str) -> float:
     return min(len(query.split()), 30) / 30.0
 
 
-def column_features(query: str, title: str, cols: list[ColumnInfo], parts: dict[str, np.ndarray],
+def column_features(query: str, cols: list[ColumnInfo], parts: dict[str, np.ndarray],
                     shape: QuestionShape) -> np.ndarray:
     """(n_cols, len(COLUMN_FEATURES)); ``parts`` holds the per-column signals already in [0, 1].
 
@@ -43,7 +43,7 @@ def column_features(query: str, title: str, cols: list[ColumnInfo], parts: dict[
         "date": np.array([k == "date" for k in kinds], dtype=float),
         "position": idx / max(n - 1, 1), "inv_cols": np.full(n, 1.0 / n),
         "question_len": np.full(n, _question_len(query)), "whole_column": np.full(n, float(shape.whole_column)),
-        "titled": np.full(n, float(bool(title))), "fused": parts["fused"], "cluster": parts["cluster"],
+        "fused": parts["fused"], "cluster": parts["cluster"],
     }
     return np.stack([np.asarray(cols_x[f], dtype=float) for f in COLUMN_FEATURES], axis=1)
 
@@ -72,7 +72,7 @@ def logistic(x: np.ndarray, coef: tuple[float, ...], bias: float) -> np.ndarray:
 
 
 # fitted by scripts/fit_table.py on dev half a (see module docstring); order = COLUMN_FEATURES / ROW_FEATURES
-COLUMN_COEF: tuple[float, ...] = (1.289, 0.075, 1.165, 0.019, 0.212, 1.490, -0.418, 0.000, -0.693, 1.068, -0.999, 2.832, -0.909, -0.032, 2.870, 0.138, 0.465)
-COLUMN_BIAS = -2.835
+COLUMN_COEF: tuple[float, ...] = (0.835, 0.367, 0.622, -0.103, 0.027, 1.218, -0.313, 0.000, -0.646, 0.928, -0.741, 5.119, 2.335, -0.908, 0.274, 0.398)
+COLUMN_BIAS = -2.340
 ROW_COEF: tuple[float, ...] = (0.732, 0.646, 0.021, -0.513, 2.335, -0.275, 0.509, -0.183, -6.464, -0.227)
 ROW_BIAS = -0.154
