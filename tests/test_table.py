@@ -163,6 +163,20 @@ def test_conditions_exact_partial_numeric():
     assert 0 < partial[2, 1] < 1.0 and partial[0, 1] == 0.0
 
 
+def test_comparisons_apply_to_columns_of_their_kind():
+    shape = question_shape("Which players from Oslo joined after 2020?")
+    assert shape.temporal and shape.comparisons == [(True, 2020.0)] and shape.numbers == []
+    by_col = [["Oslo", "Oslo", "Lima"], ["2021", "2020", "2022"], ["$90,000", "$5,000", "$7,000"]]
+    m = condition_matrix("Which players from Oslo joined after 2020?", by_col, shape, ["category", "date", "money"])
+    assert m[:, 1].tolist() == [0.5, 0.0, 0.5]  # 2020 itself is not after 2020
+    assert not m[:, 2].any()  # salaries are not dates
+    money = question_shape("who earned more than 6,000?")
+    assert not money.temporal
+    m = condition_matrix("who earned more than 6,000?", by_col, money, ["category", "date", "money"])
+    assert m[:, 2].tolist() == [0.5, 0.0, 0.5]
+    assert condition_matrix("who earned more than 6,000?", by_col, money)[:, 2].tolist() == [0.5, 0.0, 0.5]
+
+
 def test_extreme_rows_point_at_the_top_or_bottom_of_the_numeric_column():
     vals = ["3", "10", "n/a", "7"]
     most = extreme_rows("who scored the most goals?", vals, 4)

@@ -120,7 +120,7 @@ class TablePruner(Pruner):
             col = minmax(s.score(query, [c.description for c in cols]))
             row = minmax(s.score(query, self._row_texts(table)))
             return Scores(cols, col, kept_cluster(col), key, row, shape)
-        cond = condition_matrix(query, by_col, shape) if table.n_rows else np.zeros((0, table.n_cols))
+        cond = condition_matrix(query, by_col, shape, [c.kind for c in cols]) if table.n_rows else np.zeros((0, table.n_cols))
         value_hits = cond.max(axis=0) if table.n_rows else np.zeros(table.n_cols)
         docs = [column_doc(c, by_col[c.index]) for c in cols]
         sparse = self.hub.get("bm25").score(query, docs)

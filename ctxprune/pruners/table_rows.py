@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -28,6 +28,7 @@ _NEIGHBOUR = re.compile(r"\b(before|after|next|previous|preceding|following|abov
 _CMP = re.compile(r"\b(more than|over|above|greater than|at least|after|since|later than|less than|under|below|"
                   r"fewer than|at most|before|earlier than|prior to)\s+(?:the\s+)?(?:year\s+)?([-+]?\d[\d,]*(?:\.\d+)?)",
                   re.I)
+_TEMPORAL = {"after", "since", "later than", "before", "earlier than", "prior to"}
 _GT = {"more than", "over", "above", "greater than", "at least", "after", "since", "later than"}
 
 
@@ -54,13 +55,18 @@ class QuestionShape:
     neighbours: bool  # "before", "after", "next": rows next to a matched row matter
     numbers: list[float]
     comparisons: list[tuple[bool, float]]  # (greater?, value)
+    temporal: bool = False  # the comparisons are about time ("after 2005", "before 1990"): date columns only
 
 
 def question_shape(query: str) -> QuestionShape:
     nums = [float(m.group(0).replace(",", "")) for m in _NUMBER.finditer(query.replace("−", "-"))
             if m.group(0).replace(",", "").lstrip("+-").replace(".", "", 1).isdigit()]
-    cmps = [(m.group(1).lower() in _GT, float(m.group(2).replace(",", ""))) for m in _CMP.finditer(query)]
-    return QuestionShape(bool(_WHOLE.search(query)), bool(_NEIGHBOUR.search(query)), nums, cmps)
+    found = list(_CMP.finditer(query))
+    cmps = [(m.group(1).lower() in _GT, float(m.group(2).replace(",", ""))) for m in found]
+    operands = {x for _, x in cmps}
+    nums = [x for x in nums if x not in operands]  # "after 2005": 2005 itself is no answer row
+    temporal = bool(found) and all(m.group(1).lower() in _TEMPORAL for m in found)
+    return QuestionShape(bool(_WHOLE.search(query)), bool(_NEIGHBOUR.search(query)), nums, cmps, temporal)
 
 
 def _is_trivial(v: str) -> bool:
@@ -139,13 +145,28 @@ def _match_value(k: str, t: set[str], qnorm: str, qwords: set[str], shape: Quest
     return 0.7 * sum(1.0 / (1.0 + np.log1p(df[w])) for w in hit) / len(t) + 0.2 * (len(hit) == len(t))
 
 
-def condition_matrix(query: str, columns_text: list[list[str]], shape: QuestionShape) -> np.ndarray:
-    """(rows, columns) condition matches; columns_text[j] holds column j's cells."""
+def condition_matrix(query: str, columns_text: list[list[str]], shape: QuestionShape,
+                     kinds: list[str] | None = None) -> np.ndarray:
+    """(rows, columns) condition matches; columns_text[j] holds column j's cells.
+
+    With column ``kinds`` (table_columns types), time comparisons ("after 2005") are tested on
+    date columns only and magnitude ones ("more than 3") on number / money columns only, so a
+    salary of $90,000 is not "after 2020".
+    """
     qnorm = norm_text(query)
-    qwords = set(words(query))
+    operands = {x for _, x in shape.comparisons}
+    qwords = {w for w in words(query) if not (w.isdigit() and float(w) in operands)}  # "after 2020" names no 2020 row
     if not columns_text:
         return np.zeros((0, 0))
-    return np.stack([match_column(qnorm, qwords, shape, col) for col in columns_text], axis=1)
+    return np.stack([match_column(qnorm, qwords, _column_shape(shape, kinds[j] if kinds else None), col)
+                     for j, col in enumerate(columns_text)], axis=1)
+
+
+def _column_shape(shape: QuestionShape, kind: str | None) -> QuestionShape:
+    if kind is None or not shape.comparisons:
+        return shape
+    fits = kind == "date" if shape.temporal else kind in ("number", "money", "date")
+    return shape if fits else replace(shape, comparisons=[])
 
 
 def spread_neighbours(score: np.ndarray, factor: float = 0.8) -> np.ndarray:
