@@ -51,6 +51,7 @@ class TableWeights:
     col_power: float = 1.0  # sharpening of the calibrated probabilities
     row_power: float = 1.0
     extreme: float = 0.3  # superlatives: rows at the top / bottom of the question's numeric column
+    cell_cap: float = 1.35  # a ratio budget keeps at most cell_cap x ratio of the input's cells (tokens bind first mostly)
     edge: float = 0.3  # "first" / "last" questions: the first / last row of the table
     rest_temp: float = 0.0  # temperature of the non-condition part of row scores (0: row_temp for all)
     row_soft: float = 0.0  # share of a softer row softmax (temperature row_temp2) mixed into q
@@ -264,7 +265,8 @@ class TablePruner(Pruner):
             sub.rows = sorted(set(sub.rows) | set(np.flatnonzero(must_rows).tolist()))
         else:
             p, q = self.weights_pq(sc)
-            max_cells = int(req.budget.ratio * table.n_rows * table.n_cols) if req.budget.ratio else None
+            share = self.weights.cell_cap * req.budget.ratio if req.budget.ratio else None
+            max_cells = int(share * table.n_rows * table.n_cols) if share else None
             sub = fill_table(p, q, cells, head, limit, must_cols, must_rows, max_cells=max_cells)
             exceeded = sub.exceeded
         cols = sorted(sub.columns, key=lambda j: j)
