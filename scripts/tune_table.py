@@ -1,5 +1,6 @@
 """Tuning aid: dump every raw signal of the table pruner for the dev split once, then replay selection fast.
 
+(superseded by scripts/replay_table.py, which runs the real pruner with memoised model scores)
 usage: .venv/bin/python scripts/tune_table.py dump   # slow: MiniLM on every row (writes /tmp/table_signals.pkl)
        .venv/bin/python scripts/tune_table.py eval   # replays the current weights over the dump
 """
@@ -71,7 +72,7 @@ def replay(pr, d, ratio, cw=tc.ColumnWeights()):
     row = w.cond * c + w.sparse * sparse + w.dense * dd
     row = spread_neighbours(row) if shape.neighbours else row
     sc = Scores(cols, col, tc.kept_cluster(col), key, row, shape)
-    cells, head = pr._cell_tokens(t)
+    cells, head, _ = pr._cell_tokens(t)
     p, q = pr.weights_pq(sc)
     limit = req.budget.limit(pr.counter.count(ad.full(ex)))
     sub = fill_table(p, q, cells, head, limit, np.zeros(t.n_cols, bool), np.zeros(t.n_rows, bool),
