@@ -92,7 +92,8 @@ def main():
         v = per.get(k, [])
         if v:
             out.append(f"{k} {statistics.mean(x[0] for x in v):.4f} tok {statistics.mean(x[1] for x in v):.3f} "
-                       f"(max {max(x[1] for x in v):.3f}) cells {statistics.mean(x[2] for x in v):.3f} (max {max(x[2] for x in v):.3f}) "
+                       f"(max {max(x[1] for x in v):.3f}) cells {statistics.mean(x[2] for x in v):.3f} "
+                       f"(max {max(x[2] for x in v):.3f}) "
                        f"[gold col {statistics.mean(x[3] for x in v):.3f} row {statistics.mean(x[4] for x in v):.3f}]")
     print(f"ratio {a.ratio} half {a.half} n={len(exs)} {over}: " + " | ".join(out), flush=True)
     if a.slack:

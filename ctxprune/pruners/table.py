@@ -20,11 +20,13 @@ from ctxprune.contract import Stats, Unit
 from ctxprune.pruners.base import Pruner
 from ctxprune.pruners import table_calibrate as cal
 from ctxprune.pruners.table_calibrate import column_features, row_features
-from ctxprune.pruners.table_columns import (ColumnInfo, ColumnWeights, column_doc, column_parts, column_scores, describe_all, kept_cluster,
+from ctxprune.pruners.table_columns import (ColumnInfo, ColumnWeights, column_doc, column_parts, column_scores,
+                                            describe_all, kept_cluster,
                                             row_key_column)
 from ctxprune.pruners.table_parse import Table, TableInput, TableOut, TableRequest, TableResult, cell_text, parse_table
 from ctxprune.pruners.table_render import pipe_text, render
-from ctxprune.pruners.table_rows import QuestionShape, condition_matrix, edge_rows, extreme_rows, question_shape, row_text, spread_neighbours
+from ctxprune.pruners.table_rows import (QuestionShape, condition_matrix, edge_rows, extreme_rows, question_shape,
+                                         row_text, spread_neighbours)
 from ctxprune.pruners.table_sparse import bm25_vectorised
 from ctxprune.pruners.table_select import SubTable, fill_table, softmax_weights
 from ctxprune.scoring import minmax
@@ -47,17 +49,10 @@ class TableWeights:
     cluster_boost: float = 1.5
     row_temp: float = 0.05
     flat_share: float = 0.6  # weight of the uniform part of q for whole-column questions
-    calibrated: float = 0.3  # use table_calibrate's logistic p and q (when fitted) instead of the softmaxes
-    col_power: float = 1.0  # sharpening of the calibrated probabilities
-    row_power: float = 1.0
+    calibrated: float = 0.3  # share of table_calibrate's (normalised) probabilities mixed into p and q
     extreme: float = 0.3  # superlatives: rows at the top / bottom of the question's numeric column
-    cell_cap: float = 1.35  # a ratio budget keeps at most cell_cap x ratio of the input's cells (tokens bind first mostly)
+    cell_cap: float = 1.35  # a ratio budget keeps at most cell_cap x ratio of the input's cells (tokens mostly bind)
     edge: float = 0.3  # "first" / "last" questions: the first / last row of the table
-    rest_temp: float = 0.0  # temperature of the non-condition part of row scores (0: row_temp for all)
-    row_soft: float = 0.0  # share of a softer row softmax (temperature row_temp2) mixed into q
-    row_temp2: float = 0.2
-    col_soft: float = 0.0
-    col_temp2: float = 1.0
     position: float = 0.1  # prior for earlier rows (tables put winners, firsts and totals' subjects on top)
 
 
@@ -96,7 +91,6 @@ class Scores:
     key: int
     row: np.ndarray
     shape: QuestionShape
-    row_cond: np.ndarray | None = None  # the condition-match part of ``row``
     col_x: np.ndarray | None = None  # calibrated-model features (table_calibrate)
     row_x: np.ndarray | None = None
 
@@ -121,7 +115,8 @@ class TablePruner(Pruner):
             col = minmax(s.score(query, [c.description for c in cols]))
             row = minmax(s.score(query, self._row_texts(table)))
             return Scores(cols, col, kept_cluster(col), key, row, shape)
-        cond = condition_matrix(query, by_col, shape, [c.kind for c in cols]) if table.n_rows else np.zeros((0, table.n_cols))
+        kinds = [c.kind for c in cols]
+        cond = condition_matrix(query, by_col, shape, kinds) if table.n_rows else np.zeros((0, table.n_cols))
         value_hits = cond.max(axis=0) if table.n_rows else np.zeros(table.n_cols)
         docs = [column_doc(c, by_col[c.index]) for c in cols]
         sparse = self.hub.get("bm25").score(query, docs)
@@ -132,8 +127,8 @@ class TablePruner(Pruner):
         parts = column_parts(query, cols, sparse, dense, value_hits, key)
         parts.update(fused=minmax(col), cluster=cluster.astype(float))
         col_x = column_features(query, cols, parts, shape)
-        row, row_cond, row_x = self._row_scores(query, table, cond, shape, (cols, col))
-        return Scores(cols, col, cluster, key, row, shape, row_cond, col_x, row_x)
+        row, row_x = self._row_scores(query, table, cond, shape, (cols, col))
+        return Scores(cols, col, cluster, key, row, shape, col_x, row_x)
 
     @staticmethod
     def _row_texts(table: Table) -> list[str]:
@@ -152,12 +147,11 @@ class TablePruner(Pruner):
         return [r[j] for r in table.text]
 
     def _row_scores(self, query: str, table: Table, cond: np.ndarray, shape: QuestionShape,
-                    cols: tuple[list[ColumnInfo], np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Fused row scores, their condition part and the calibrated-model features."""
+                    cols: tuple[list[ColumnInfo], np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Fused row scores and the calibrated row model's features."""
         w = self.weights
         if table.n_rows == 0:
-            return np.zeros(0), np.zeros(0), row_features(query, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0),
-                                                          shape)
+            return np.zeros(0), row_features(query, *(np.zeros(0),) * 4, shape)
         texts = self._row_texts(table)
         c = np.minimum(cond.sum(axis=1), 2.0) / 2.0
         sparse = minmax(self.hub.get("bm25").score(query, texts) if len(texts) <= w.large
@@ -169,16 +163,15 @@ class TablePruner(Pruner):
         if len(top):
             d = self.hub.get("dense").score(query, [texts[i] for i in top])
             dense[top] = 0.5 * fast[top] + 0.5 * (minmax(d) if len(top) > 1 else np.ones(1))
-        part = w.cond * c
-        out = part + w.sparse * sparse + w.dense * dense
+        out = w.cond * c + w.sparse * sparse + w.dense * dense
         if shape.whole_column and (w.extreme or w.edge):
-            out = out + w.extreme * extreme_rows(query, self._target_values(table, cols), table.n_rows) + w.edge * edge_rows(
-                query, table.n_rows)
+            out = out + w.extreme * extreme_rows(query, self._target_values(table, cols), table.n_rows)
+            out = out + w.edge * edge_rows(query, table.n_rows)
         if w.position and len(out) > 1:
             out = out + w.position * (1.0 - np.arange(len(out)) / (len(out) - 1))
         if shape.neighbours:
-            out, part = spread_neighbours(out), spread_neighbours(part)
-        return out, part, row_features(query, c, sparse, dense, minmax(out), shape)
+            out = spread_neighbours(out)
+        return out, row_features(query, c, sparse, dense, minmax(out), shape)
 
     # ---------------------------------------------------------------- select
     def weights_pq(self, sc: Scores) -> tuple[np.ndarray, np.ndarray]:
@@ -187,21 +180,16 @@ class TablePruner(Pruner):
         p, q = self._softmax_pq(sc)
         lam = w.calibrated if cal.COLUMN_COEF and sc.col_x is not None and sc.row_x is not None else 0.0
         if lam > 0 and len(p) and len(q):
-            pc = cal.logistic(sc.col_x, cal.COLUMN_COEF, cal.COLUMN_BIAS) ** w.col_power
-            qc = cal.logistic(sc.row_x, cal.ROW_COEF, cal.ROW_BIAS) ** w.row_power
+            pc = cal.logistic(sc.col_x, cal.COLUMN_COEF, cal.COLUMN_BIAS)
+            qc = cal.logistic(sc.row_x, cal.ROW_COEF, cal.ROW_BIAS)
             p = (1 - lam) * p / p.sum() + lam * pc / pc.sum()
             q = (1 - lam) * q / q.sum() + lam * qc / qc.sum()
         return p, q
 
     def _softmax_pq(self, sc: Scores) -> tuple[np.ndarray, np.ndarray]:
         w = self.weights
-        p = ((1 - w.col_soft) * softmax_weights(sc.col, w.col_temp) + w.col_soft * softmax_weights(sc.col, w.col_temp2))
-        p = p * np.where(sc.cluster, w.cluster_boost, 1.0)
-        logits = sc.row / w.row_temp
-        if sc.row_cond is not None and w.rest_temp:
-            # condition matches are near-certain, BM25/dense differences between matched rows are not
-            logits = sc.row_cond / w.row_temp + (sc.row - sc.row_cond) / w.rest_temp
-        q = (1 - w.row_soft) * softmax_weights(logits, 1.0) + w.row_soft * softmax_weights(sc.row, w.row_temp2)
+        p = softmax_weights(sc.col, w.col_temp) * np.where(sc.cluster, w.cluster_boost, 1.0)
+        q = softmax_weights(sc.row, w.row_temp)
         if sc.shape.whole_column and len(q):
             q = (1 - w.flat_share) * q + w.flat_share / len(q)
         return p, q

@@ -72,7 +72,10 @@ def logistic(x: np.ndarray, coef: tuple[float, ...], bias: float) -> np.ndarray:
 
 
 # fitted by scripts/fit_table.py on dev half a (see module docstring); order = COLUMN_FEATURES / ROW_FEATURES
-COLUMN_COEF: tuple[float, ...] = (0.835, 0.367, 0.622, -0.103, 0.027, 1.218, -0.313, 0.000, -0.646, 0.928, -0.741, 5.119, 2.335, -0.908, 0.274, 0.398)
+COLUMN_COEF: tuple[float, ...] = (
+    0.835, 0.367, 0.622, -0.103, 0.027, 1.218, -0.313, 0.000, -0.646, 0.928, -0.741, 5.119,
+    2.335, -0.908, 0.274, 0.398)
 COLUMN_BIAS = -2.340
-ROW_COEF: tuple[float, ...] = (0.732, 0.646, 0.021, -0.513, 2.335, -0.275, 0.509, -0.183, -6.464, -0.227)
+ROW_COEF: tuple[float, ...] = (
+    0.732, 0.646, 0.021, -0.513, 2.335, -0.275, 0.509, -0.183, -6.464, -0.227)
 ROW_BIAS = -0.154

@@ -123,7 +123,6 @@ class ColumnWeights:
     values: float = 0.25  # question conditions matched in the column's cells
     answer_type: float = 0.15
     key: float = 0.15  # the row-identifier column
-    first: float = 0.0  # the first column (tables usually lead with what names the row)
 
 
 def column_parts(query: str, cols: list[ColumnInfo], sparse: np.ndarray, dense: np.ndarray,
@@ -140,13 +139,9 @@ def column_parts(query: str, cols: list[ColumnInfo], sparse: np.ndarray, dense: 
 def column_scores(query: str, title: str, cols: list[ColumnInfo], sparse: np.ndarray, dense: np.ndarray,
                   value_hits: np.ndarray, key: int, w: ColumnWeights = ColumnWeights()) -> np.ndarray:
     """Fused relevance per column; sparse and dense are raw scorer outputs, value_hits in [0, 1]."""
-    n = len(cols)
     x = column_parts(query, cols, sparse, dense, value_hits, key)
-    first_v = np.zeros(n)
-    if n:
-        first_v[0] = 1.0
     fused = (w.sparse * x["sparse"] + w.dense * x["dense"] + w.header * x["header"] + w.values * x["values"]
-             + w.answer_type * x["answer_type"] + w.key * x["key"] + w.first * first_v)
+             + w.answer_type * x["answer_type"] + w.key * x["key"])
     empty = np.array([c.kind == "empty" for c in cols])
     fused[empty] *= 0.2
     return fused
