@@ -12,7 +12,7 @@ from ctxprune.pruners import table_columns as tc
 from ctxprune.pruners.table_parse import TableInput, TableRequest, parse_table
 from ctxprune.pruners.table_render import json_text, markdown, pipe_text, render
 from ctxprune.pruners.table_rows import (condition_matrix, edge_rows, extreme_rows, question_shape, spread_neighbours,
-                                        to_number)
+                                        to_number, without_operands)
 from ctxprune.pruners.table_select import fill_table, softmax_weights
 
 COLS = ["Year", "Title", "Role", "Notes"]
@@ -175,6 +175,8 @@ def test_comparisons_apply_to_columns_of_their_kind():
     m = condition_matrix("who earned more than 6,000?", by_col, money, ["category", "date", "money"])
     assert m[:, 2].tolist() == [0.5, 0.0, 0.5]
     assert condition_matrix("who earned more than 6,000?", by_col, money)[:, 2].tolist() == [0.5, 0.0, 0.5]
+    assert without_operands("Which players joined after 2020 with more than 3 goals?") == \
+        "Which players joined after with more than goals?"
 
 
 def test_extreme_rows_point_at_the_top_or_bottom_of_the_numeric_column():

@@ -26,7 +26,7 @@ from ctxprune.pruners.table_columns import (ColumnInfo, ColumnWeights, column_do
 from ctxprune.pruners.table_parse import Table, TableInput, TableOut, TableRequest, TableResult, cell_text, parse_table
 from ctxprune.pruners.table_render import pipe_text, render
 from ctxprune.pruners.table_rows import (QuestionShape, condition_matrix, edge_rows, extreme_rows, question_shape,
-                                         row_text, spread_neighbours)
+                                         row_text, spread_neighbours, without_operands)
 from ctxprune.pruners.table_sparse import bm25_vectorised
 from ctxprune.pruners.table_select import SubTable, fill_table, softmax_weights
 from ctxprune.scoring import minmax
@@ -154,8 +154,9 @@ class TablePruner(Pruner):
             return np.zeros(0), row_features(query, *(np.zeros(0),) * 4, shape)
         texts = self._row_texts(table)
         c = np.minimum(cond.sum(axis=1), 2.0) / 2.0
-        sparse = minmax(self.hub.get("bm25").score(query, texts) if len(texts) <= w.large
-                        else bm25_vectorised(query, texts))
+        text_q = without_operands(query) if shape.comparisons else query
+        sparse = minmax(self.hub.get("bm25").score(text_q, texts) if len(texts) <= w.large
+                        else bm25_vectorised(text_q, texts))
         fast = minmax(self.hub.get("static").score(query, texts))
         pre = w.cond * c + w.sparse * sparse + w.dense * fast
         top = np.argsort(-pre)[: w.dense_top]

@@ -69,6 +69,12 @@ def question_shape(query: str) -> QuestionShape:
     return QuestionShape(bool(_WHOLE.search(query)), bool(_NEIGHBOUR.search(query)), nums, cmps, temporal)
 
 
+def without_operands(query: str) -> str:
+    """The question with comparison operands removed ("after 2020" -> "after"): for text scorers, which
+    would otherwise favour rows holding the literal 2020."""
+    return _CMP.sub(lambda m: m.group(1), query)
+
+
 def _is_trivial(v: str) -> bool:
     t = v.strip()
     return len(t) < 2 or t in STOPWORDS or t in ("", "-", "—", "n/a", "none", "null")
