@@ -1,9 +1,11 @@
 """Tuning aid: dump every raw signal of the table pruner for the dev split once, then replay selection fast.
 
+(superseded by scripts/replay_table.py, which runs the real pruner with memoised model scores)
 usage: .venv/bin/python scripts/tune_table.py dump   # slow: MiniLM on every row (writes /tmp/table_signals.pkl)
        .venv/bin/python scripts/tune_table.py eval   # replays the current weights over the dump
 """
 import json
+import os
 import pickle
 import statistics
 import sys
@@ -22,7 +24,7 @@ from ctxprune.pruners.table_select import fill_table  # noqa: E402
 from ctxprune.scoring import minmax  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared/evaldata/tables/dev.jsonl"
-DUMP = Path("/tmp/table_signals.pkl")
+DUMP = Path(os.environ.get("TABLE_DUMP", "/tmp/table_signals.pkl"))
 
 
 def dump():
@@ -70,7 +72,7 @@ def replay(pr, d, ratio, cw=tc.ColumnWeights()):
     row = w.cond * c + w.sparse * sparse + w.dense * dd
     row = spread_neighbours(row) if shape.neighbours else row
     sc = Scores(cols, col, tc.kept_cluster(col), key, row, shape)
-    cells, head = pr._cell_tokens(t)
+    cells, head, _ = pr._cell_tokens(t)
     p, q = pr.weights_pq(sc)
     limit = req.budget.limit(pr.counter.count(ad.full(ex)))
     sub = fill_table(p, q, cells, head, limit, np.zeros(t.n_cols, bool), np.zeros(t.n_rows, bool),

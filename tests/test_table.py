@@ -7,10 +7,12 @@ import numpy as np
 import pytest
 
 from ctxprune.errors import InvalidRequest
+from ctxprune.pruners import table_calibrate as cal
 from ctxprune.pruners import table_columns as tc
 from ctxprune.pruners.table_parse import TableInput, TableRequest, parse_table
 from ctxprune.pruners.table_render import json_text, markdown, pipe_text, render
-from ctxprune.pruners.table_rows import condition_matrix, question_shape, spread_neighbours, to_number
+from ctxprune.pruners.table_rows import (condition_matrix, edge_rows, extreme_rows, question_shape, spread_neighbours,
+                                        to_number, without_operands)
 from ctxprune.pruners.table_select import fill_table, softmax_weights
 
 COLS = ["Year", "Title", "Role", "Notes"]
@@ -66,6 +68,15 @@ def test_exactly_one_shape_and_size_limits():
         TableInput(columns=[str(i) for i in range(400)], rows=[["x"]] * 3000)
 
 
+def test_text_tables_over_the_size_limit_name_their_field():
+    with pytest.raises(InvalidRequest) as e:
+        parse_table(TableInput(csv="a\n" + "1\n" * 50_001))
+    assert e.value.field == "table.csv"
+    with pytest.raises(InvalidRequest) as e:
+        parse_table(TableInput(markdown="|" + "|".join(f"c{i}" for i in range(501)) + "|\n|1|"))
+    assert e.value.field == "table.markdown"
+
+
 # ---------------------------------------------------------------- columns
 def test_type_inference():
     assert tc.infer_type("Year", ["2001", "2002", "2010"])[0] == "date"
@@ -95,6 +106,50 @@ def test_header_match_and_answer_type_prior():
     assert tc.answer_type_prior("In what year did she play Pippa?", cols)[0] == 1.0
 
 
+def test_calibrated_column_model_prefers_the_named_and_key_columns():
+    t = parse_table(TableInput(columns=COLS, rows=ROWS))
+    cols = tc.describe_all(t)
+    q = "Which role did she play in Red Joan?"
+    fused = np.array([0.1, 0.6, 0.9, 0.0])
+    parts = tc.column_parts(q, cols, np.array([0.1, 0.5, 1.0, 0.0]), np.array([0.2, 0.4, 0.9, 0.1]),
+                            np.array([0.0, 1.0, 0.0, 0.0]), key=1)
+    parts.update(fused=fused, cluster=np.array([0.0, 1.0, 1.0, 0.0]))
+    x = cal.column_features(q, cols, parts, question_shape(q))
+    assert x.shape == (4, len(cal.COLUMN_FEATURES))
+    p = cal.logistic(x, cal.COLUMN_COEF, cal.COLUMN_BIAS)
+    assert ((p > 0) & (p < 1)).all()
+    assert p[2] > p[0] and p[2] > p[3] and p[1] > p[3]  # Role (named) and Title (key) over Year and Notes
+
+
+def test_calibrated_row_model_prefers_condition_matches():
+    cond = np.array([0.0, 1.0, 0.0, 0.5])
+    x = cal.row_features("Which role did she play in Red Joan?", cond, np.array([0.1, 0.9, 0.2, 0.5]),
+                         np.array([0.3, 0.8, 0.2, 0.4]), np.array([0.1, 1.0, 0.0, 0.5]), question_shape("x"))
+    assert x.shape == (4, len(cal.ROW_FEATURES))
+    q = cal.logistic(x, cal.ROW_COEF, cal.ROW_BIAS)
+    assert q.argmax() == 1 and q[3] > q[2]
+    assert cal.logistic(np.zeros((0, len(cal.ROW_FEATURES))), cal.ROW_COEF, cal.ROW_BIAS).shape == (0,)
+
+
+def test_gc_is_paused_only_for_large_tables_and_restored():
+    import gc
+
+    from ctxprune.pruners.table import _approx_cells, _gc_paused
+
+    assert gc.isenabled()
+    with _gc_paused(True):
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with _gc_paused(False):
+        assert gc.isenabled()
+    with pytest.raises(RuntimeError), _gc_paused(True):
+        raise RuntimeError("boom")
+    assert gc.isenabled()
+    assert _approx_cells(TableInput(columns=COLS, rows=ROWS)) == 20
+    assert _approx_cells(TableInput(records=[{"a": 1, "b": 2}] * 3)) == 6
+    assert _approx_cells(TableInput(csv="a,b\n1,2\n")) == 1
+
+
 # ---------------------------------------------------------------- rows
 def test_conditions_exact_partial_numeric():
     q = "What role did Cookson play in Red Joan and what did she do after 2016?"
@@ -106,6 +161,39 @@ def test_conditions_exact_partial_numeric():
     assert m[3, 0] == 0.5 and m[4, 0] == 0.5 and m[0, 0] == 0.0  # years after 2016
     partial = condition_matrix("who did she play in the huntsman", by_col, question_shape("x"))
     assert 0 < partial[2, 1] < 1.0 and partial[0, 1] == 0.0
+
+
+def test_comparisons_apply_to_columns_of_their_kind():
+    shape = question_shape("Which players from Oslo joined after 2020?")
+    assert shape.temporal and shape.comparisons == [(True, 2020.0)] and shape.numbers == []
+    by_col = [["Oslo", "Oslo", "Lima"], ["2021", "2020", "2022"], ["$90,000", "$5,000", "$7,000"]]
+    m = condition_matrix("Which players from Oslo joined after 2020?", by_col, shape, ["category", "date", "money"])
+    assert m[:, 1].tolist() == [0.5, 0.0, 0.5]  # 2020 itself is not after 2020
+    assert not m[:, 2].any()  # salaries are not dates
+    money = question_shape("who earned more than 6,000?")
+    assert not money.temporal
+    m = condition_matrix("who earned more than 6,000?", by_col, money, ["category", "date", "money"])
+    assert m[:, 2].tolist() == [0.5, 0.0, 0.5]
+    assert condition_matrix("who earned more than 6,000?", by_col, money)[:, 2].tolist() == [0.5, 0.0, 0.5]
+    assert without_operands("Which players joined after 2020 with more than 3 goals?") == \
+        "Which players joined after with more than goals?"
+
+
+def test_extreme_rows_point_at_the_top_or_bottom_of_the_numeric_column():
+    vals = ["3", "10", "n/a", "7"]
+    most = extreme_rows("who scored the most goals?", vals, 4)
+    assert most.argmax() == 1 and most[1] == 1.0 and most[2] == 0.0
+    least = extreme_rows("who scored the fewest goals?", vals, 4)
+    assert least.argmax() == 0 and least[0] == 1.0
+    assert not extreme_rows("who scored in 2010?", vals, 4).any()
+    assert extreme_rows("who scored the most?", None, 3).tolist() == [0, 0, 0]
+
+
+def test_edge_rows_follow_first_and_last():
+    assert edge_rows("what is the first nickname?", 3).tolist() == [1, 0, 0]
+    assert edge_rows("who was the last coach?", 3).tolist() == [0, 0, 1]
+    assert not edge_rows("who was the coach in 1990?", 3).any()
+    assert edge_rows("first?", 1).tolist() == [0]
 
 
 def test_question_shape_flags_whole_column_questions():

@@ -125,14 +125,23 @@ class ColumnWeights:
     key: float = 0.15  # the row-identifier column
 
 
+def column_parts(query: str, cols: list[ColumnInfo], sparse: np.ndarray, dense: np.ndarray,
+                 value_hits: np.ndarray, key: int) -> dict[str, np.ndarray]:
+    """Each column signal in [0, 1]: the inputs of the fused score and of the calibrated model."""
+    n = len(cols)
+    key_v = np.zeros(n)
+    if n:
+        key_v[key] = 1.0
+    return {"sparse": minmax(sparse), "dense": minmax(dense), "header": header_match(query, cols),
+            "values": np.clip(value_hits, 0, 1), "answer_type": answer_type_prior(query, cols), "key": key_v}
+
+
 def column_scores(query: str, title: str, cols: list[ColumnInfo], sparse: np.ndarray, dense: np.ndarray,
                   value_hits: np.ndarray, key: int, w: ColumnWeights = ColumnWeights()) -> np.ndarray:
     """Fused relevance per column; sparse and dense are raw scorer outputs, value_hits in [0, 1]."""
-    n = len(cols)
-    key_v = np.zeros(n)
-    key_v[key] = 1.0
-    fused = (w.sparse * minmax(sparse) + w.dense * minmax(dense) + w.header * header_match(query, cols)
-             + w.values * np.clip(value_hits, 0, 1) + w.answer_type * answer_type_prior(query, cols) + w.key * key_v)
+    x = column_parts(query, cols, sparse, dense, value_hits, key)
+    fused = (w.sparse * x["sparse"] + w.dense * x["dense"] + w.header * x["header"] + w.values * x["values"]
+             + w.answer_type * x["answer_type"] + w.key * x["key"])
     empty = np.array([c.kind == "empty" for c in cols])
     fused[empty] *= 0.2
     return fused

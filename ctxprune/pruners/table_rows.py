@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -28,6 +28,7 @@ _NEIGHBOUR = re.compile(r"\b(before|after|next|previous|preceding|following|abov
 _CMP = re.compile(r"\b(more than|over|above|greater than|at least|after|since|later than|less than|under|below|"
                   r"fewer than|at most|before|earlier than|prior to)\s+(?:the\s+)?(?:year\s+)?([-+]?\d[\d,]*(?:\.\d+)?)",
                   re.I)
+_TEMPORAL = {"after", "since", "later than", "before", "earlier than", "prior to"}
 _GT = {"more than", "over", "above", "greater than", "at least", "after", "since", "later than"}
 
 
@@ -54,13 +55,24 @@ class QuestionShape:
     neighbours: bool  # "before", "after", "next": rows next to a matched row matter
     numbers: list[float]
     comparisons: list[tuple[bool, float]]  # (greater?, value)
+    temporal: bool = False  # the comparisons are about time ("after 2005", "before 1990"): date columns only
 
 
 def question_shape(query: str) -> QuestionShape:
     nums = [float(m.group(0).replace(",", "")) for m in _NUMBER.finditer(query.replace("−", "-"))
             if m.group(0).replace(",", "").lstrip("+-").replace(".", "", 1).isdigit()]
-    cmps = [(m.group(1).lower() in _GT, float(m.group(2).replace(",", ""))) for m in _CMP.finditer(query)]
-    return QuestionShape(bool(_WHOLE.search(query)), bool(_NEIGHBOUR.search(query)), nums, cmps)
+    found = list(_CMP.finditer(query))
+    cmps = [(m.group(1).lower() in _GT, float(m.group(2).replace(",", ""))) for m in found]
+    operands = {x for _, x in cmps}
+    nums = [x for x in nums if x not in operands]  # "after 2005": 2005 itself is no answer row
+    temporal = bool(found) and all(m.group(1).lower() in _TEMPORAL for m in found)
+    return QuestionShape(bool(_WHOLE.search(query)), bool(_NEIGHBOUR.search(query)), nums, cmps, temporal)
+
+
+def without_operands(query: str) -> str:
+    """The question with comparison operands removed ("after 2020" -> "after"): for text scorers, which
+    would otherwise favour rows holding the literal 2020."""
+    return _CMP.sub(lambda m: m.group(1), query)
 
 
 def _is_trivial(v: str) -> bool:
@@ -139,13 +151,28 @@ def _match_value(k: str, t: set[str], qnorm: str, qwords: set[str], shape: Quest
     return 0.7 * sum(1.0 / (1.0 + np.log1p(df[w])) for w in hit) / len(t) + 0.2 * (len(hit) == len(t))
 
 
-def condition_matrix(query: str, columns_text: list[list[str]], shape: QuestionShape) -> np.ndarray:
-    """(rows, columns) condition matches; columns_text[j] holds column j's cells."""
+def condition_matrix(query: str, columns_text: list[list[str]], shape: QuestionShape,
+                     kinds: list[str] | None = None) -> np.ndarray:
+    """(rows, columns) condition matches; columns_text[j] holds column j's cells.
+
+    With column ``kinds`` (table_columns types), time comparisons ("after 2005") are tested on
+    date columns only and magnitude ones ("more than 3") on number / money columns only, so a
+    salary of $90,000 is not "after 2020".
+    """
     qnorm = norm_text(query)
-    qwords = set(words(query))
+    operands = {x for _, x in shape.comparisons}
+    qwords = {w for w in words(query) if not (w.isdigit() and float(w) in operands)}  # "after 2020" names no 2020 row
     if not columns_text:
         return np.zeros((0, 0))
-    return np.stack([match_column(qnorm, qwords, shape, col) for col in columns_text], axis=1)
+    return np.stack([match_column(qnorm, qwords, _column_shape(shape, kinds[j] if kinds else None), col)
+                     for j, col in enumerate(columns_text)], axis=1)
+
+
+def _column_shape(shape: QuestionShape, kind: str | None) -> QuestionShape:
+    if kind is None or not shape.comparisons:
+        return shape
+    fits = kind == "date" if shape.temporal else kind in ("number", "money", "date")
+    return shape if fits else replace(shape, comparisons=[])
 
 
 def spread_neighbours(score: np.ndarray, factor: float = 0.8) -> np.ndarray:
@@ -160,3 +187,43 @@ def spread_neighbours(score: np.ndarray, factor: float = 0.8) -> np.ndarray:
 def row_text(names: list[str], cells: list[str], title: str = "") -> str:
     body = "; ".join(f"{n}: {c}" for n, c in zip(names, cells) if c)
     return f"{title}. {body}" if title else body
+
+
+_MAX_WORDS = re.compile(r"\b(most|highest|largest|biggest|greatest|longest|maximum|max|tallest|heaviest|latest|newest|"
+                        r"best|top)\b", re.I)
+_MIN_WORDS = re.compile(r"\b(least|lowest|smallest|fewest|shortest|minimum|min|earliest|oldest|worst)\b", re.I)
+_FIRST = re.compile(r"\b(first|top|earliest|opening|initial)\b", re.I)
+_LAST = re.compile(r"\b(last|bottom|final|latest|most recent)\b", re.I)
+
+
+def extreme_rows(query: str, values: list[str] | None, n: int) -> np.ndarray:
+    """Rows a superlative points at, in [0, 1]: the top / bottom of ``values`` (the question's numeric column)
+    for "most" / "least" words.
+
+    ``values`` (n cells, or None when the table has no numeric column: all zeros).
+    """
+    hi, lo = bool(_MAX_WORDS.search(query)), bool(_MIN_WORDS.search(query))
+    out = np.zeros(n)
+    if values is not None and (hi or lo):
+        nums = np.array([np.nan if (x := to_number(v)) is None else x for v in values], dtype=float)
+        ok = ~np.isnan(nums)
+        if ok.sum() >= 2:
+            rank = np.zeros(n)
+            order = np.argsort(np.where(ok, nums, np.inf if lo and not hi else -np.inf))
+            rank[order] = np.arange(n) / max(n - 1, 1)  # 0 = smallest
+            if hi:
+                out = np.maximum(out, np.where(ok, rank, 0.0) ** 4)
+            if lo:
+                out = np.maximum(out, np.where(ok, 1.0 - rank, 0.0) ** 4)
+    return out
+
+
+def edge_rows(query: str, n: int) -> np.ndarray:
+    """1 on the first row for "first/top" questions, on the last row for "last/bottom" ones (table order)."""
+    out = np.zeros(n)
+    if n >= 2:
+        if _FIRST.search(query):
+            out[0] = 1.0
+        if _LAST.search(query):
+            out[-1] = 1.0
+    return out
