@@ -1,0 +1,59 @@
+"""The LongLLMLingua peer plumbing: venv discovery, the subprocess protocol, document split, model-folder view."""
+import json
+import sys
+from pathlib import Path
+
+from ctxprune.bench import peer_llmlingua as runner
+from ctxprune.bench import peers
+
+
+def test_missing_peers_venv_is_skipped_with_a_message(tmp_path, monkeypatch):
+    monkeypatch.delenv("CTXPRUNE_PEERS_PYTHON", raising=False)
+    monkeypatch.setattr(peers, "REPO", tmp_path)
+    assert peers.peers_python() is None
+    assert "make bench-peers" in peers.skip_message()
+    fake = tmp_path / "python"
+    fake.write_text("")
+    assert peers.peers_python(str(fake)) == fake and peers.skip_message(str(fake)) is None
+
+
+def test_runner_protocol_one_line_per_request(tmp_path, monkeypatch):
+    # a stand-in runner: echoes the first word of each context, fails on one id
+    fake = tmp_path / "runner.py"
+    fake.write_text(
+        "import json, sys\n"
+        "for line in sys.stdin:\n"
+        "    r = json.loads(line)\n"
+        "    out = {'id': r['id'], 'seconds': 0.5}\n"
+        "    out.update({'error': 'boom'} if r['id'] == 'bad' else {'context': r['context'].split()[0]})\n"
+        "    print(json.dumps(out), flush=True)\n")
+    monkeypatch.setattr(peers, "RUNNER", fake)
+    seen = []
+    reqs = [{"id": "a", "context": "alpha beta", "question": "q", "ratio": 0.3},
+            {"id": "bad", "context": "x", "question": "q", "ratio": 0.3}]
+    out = peers.run_longllmlingua(reqs, Path(sys.executable), model=tmp_path, progress=seen.append)
+    assert [o.id for o in out] == ["a", "bad"] and out[0].context == "alpha" and out[1].error == "boom"
+    assert len(seen) == 2
+
+
+def test_documents_split_at_passage_labels_else_merge_paragraphs():
+    ctx = "Passage 1:\nA a a.\n\nPassage 2:\nB b.\nPassage 3:\nC."
+    docs = runner.documents(ctx)
+    assert len(docs) == 3 and docs[1].startswith("Passage 2:") and "".join(docs) == ctx
+    paras = "\n\n".join(f"Paragraph text number {i} " * 20 for i in range(10))
+    merged = runner.documents(paras)
+    assert 1 < len(merged) < 10 and all(len(d) <= runner.MAX_DOC_CHARS + 600 for d in merged)
+
+
+def test_legacy_folder_translates_transformers5_config(tmp_path):
+    src = tmp_path / "m"
+    src.mkdir()
+    (src / "config.json").write_text(json.dumps({"model_type": "llama", "dtype": "float32",
+                                                 "rope_parameters": {"rope_theta": 100000.0, "rope_type": "default"}}))
+    (src / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "TokenizersBackend"}))
+    (src / "model.safetensors").write_bytes(b"w")
+    dst = runner.legacy_folder(src)
+    cfg = json.loads((dst / "config.json").read_text())
+    assert cfg["rope_theta"] == 100000.0 and "rope_parameters" not in cfg and cfg["torch_dtype"] == "float32"
+    assert json.loads((dst / "tokenizer_config.json").read_text())["tokenizer_class"] == "PreTrainedTokenizerFast"
+    assert (dst / "model.safetensors").read_bytes() == b"w"
