@@ -57,3 +57,26 @@ def test_legacy_folder_translates_transformers5_config(tmp_path):
     assert cfg["rope_theta"] == 100000.0 and "rope_parameters" not in cfg and cfg["torch_dtype"] == "float32"
     assert json.loads((dst / "tokenizer_config.json").read_text())["tokenizer_class"] == "PreTrainedTokenizerFast"
     assert (dst / "model.safetensors").read_bytes() == b"w"
+
+
+def _echo_runner(tmp_path) -> Path:
+    fake = tmp_path / "echo.py"
+    fake.write_text("import json, sys\n"
+                    "for line in sys.stdin:\n"
+                    "    r = json.loads(line)\n"
+                    "    print(json.dumps({'id': r['id'], 'context': r['context'], 'seconds': 1.0}), flush=True)\n")
+    return fake
+
+
+def test_bench_peer_curve_skips_or_adds_a_point(tmp_path, monkeypatch):
+    from ctxprune.tokens import get_counter
+
+    ex = {"id": "x", "query": "Who founded Acme?", "answers": ["Jane Doe"], "meta": {"task": "hotpotqa", "language": "en"},
+          "context": {"context": "Passage 1:\nAcme was founded by Jane Doe in 1901.", "instruction_head": "", "query_tail": ""}}
+    monkeypatch.delenv("CTXPRUNE_PEERS_PYTHON", raising=False)
+    monkeypatch.setattr(peers, "REPO", tmp_path)
+    assert "skipped" in peers.peer_curve([ex], 0.33, get_counter())
+    monkeypatch.setattr(peers, "RUNNER", _echo_runner(tmp_path))
+    monkeypatch.setattr(peers, "model_folder", lambda: tmp_path)
+    got = peers.peer_curve([ex], 0.33, get_counter(), explicit=sys.executable)
+    assert got["longllmlingua"][0.33] == {"recall": 1.0, "kept_ratio": 1.0, "n": 1, "mean_s": 1.0}

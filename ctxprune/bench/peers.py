@@ -69,3 +69,25 @@ def run_longllmlingua(requests: list[dict], python: Path, model: Path | None = N
     if proc.returncode:
         raise RuntimeError(f"LongLLMLingua runner exited with {proc.returncode}")
     return out
+
+
+def peer_curve(rows: list[dict], ratio: float, counter, explicit: str | None = None, limit: int = 5) -> dict:
+    """LongLLMLingua on the first ``limit`` scored prompt records at ``ratio`` for ``ctxprune bench``:
+    {"longllmlingua": {ratio: {...}}}, or {"skipped": why}."""
+    from ctxprune.bench.kinds import prompt as ad
+
+    python = peers_python(explicit)
+    if python is None or limit <= 0:
+        return {"skipped": skip_message(explicit) or "LongLLMLingua skipped: --peer-limit 0"}
+    rows = [r for r in rows if ad.scored(r)][:limit]
+    reqs = [{"id": r["id"], "context": ad.full(r), "question": ad.query(r), "ratio": ratio} for r in rows]
+    outs = {o.id: o for o in run_longllmlingua(reqs, python)}
+    rec, kept, secs = [], [], []
+    for r in rows:
+        text = outs[r["id"]].context or ""
+        rec.append(ad.recall(r, {"context": text}))
+        kept.append(counter.count(text) / max(1, counter.count(ad.full(r))))
+        secs.append(outs[r["id"]].seconds)
+    n = len(rows)
+    return {"longllmlingua": {ratio: {"recall": sum(rec) / n, "kept_ratio": sum(kept) / n, "n": n,
+                                      "mean_s": sum(secs) / n}}}
