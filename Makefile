@@ -49,7 +49,7 @@ $(PEERS)/.installed:
 	@touch $@
 
 bench-peers: install-dev $(PEERS)/.installed
-	$(BIN)/python scripts/bench_prompt_peers.py --peers-python $(PEER_BIN)/python --peer-limit $(or $(PEER_LIMIT),24) --out bench-out/prompt-peers
+	$(BIN)/python scripts/bench_prompt_peers.py --peers-python $(PEER_BIN)/python --peer-limit $(or $(PEER_LIMIT),6) --peer-pick shortest --out bench-out/prompt-peers
 
 clean:
 	rm -rf $(VENV) $(PEERS) build *.egg-info

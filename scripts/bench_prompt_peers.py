@@ -4,7 +4,7 @@ LongLLMLingua (llmlingua 0.2.2 on the same SmolLM2, peers venv), BM25 and MiniLM
 Answer survival is scored like the acceptance client (normalised gold answer inside the returned
 context); kept = cl100k_base tokens of the returned context / of the input context.
 
-usage: python scripts/bench_prompt_peers.py [--ratio 0.33] [--peer-limit 24] [--peer-pick first|shortest]
+usage: python scripts/bench_prompt_peers.py [--ratio 0.33] [--peer-limit 6] [--peer-pick shortest|first]
        [--url http://127.0.0.1:PORT] [--peers-python .venv-peers/bin/python] [--out bench-out/prompt-peers]
 ctxprune and the sentence filters run on every scored dev prompt; LongLLMLingua (minutes per prompt
 on this machine) on --peer-limit of them, and the second table compares every method on those.
@@ -73,11 +73,16 @@ def run_filter(name, rows, ratio, count, hub):
 
 def run_lingua(rows, ratio, count, python, dump=None):
     reqs = [{"id": ex["id"], "context": ad.full(ex), "question": ad.query(ex), "ratio": ratio} for ex in rows]
-    done = lambda o: print(f"  longllmlingua {o.id}: {o.seconds:.1f} s{' ERROR ' + o.error if o.error else ''}",  # noqa: E731
-                           file=sys.stderr, flush=True)
-    outs = {o.id: o for o in peers.run_longllmlingua(reqs, python, progress=done)}
     if dump:
-        dump.write_text("".join(json.dumps(o.__dict__) + "\n" for o in outs.values()))
+        dump.write_text("")
+
+    def done(o):  # each output is kept as it arrives: a run cut short still leaves its figures
+        print(f"  longllmlingua {o.id}: {o.seconds:.1f} s{' ERROR ' + o.error if o.error else ''}", file=sys.stderr, flush=True)
+        if dump:
+            with dump.open("a") as f:
+                f.write(json.dumps(o.__dict__) + "\n")
+
+    outs = {o.id: o for o in peers.run_longllmlingua(reqs, python, progress=done)}
     recs, kept, secs, errors = [], [], [], []
     for ex in rows:
         o = outs[ex["id"]]
@@ -118,8 +123,8 @@ def sub_summary(rows, per: dict, ids: set) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--limit", type=int, help="dev prompts for ctxprune and the sentence filters (default: all scored)")
-    ap.add_argument("--peer-limit", type=int, default=24, help="prompts LongLLMLingua compresses (minutes each)")
-    ap.add_argument("--peer-pick", choices=("first", "shortest"), default="first")
+    ap.add_argument("--peer-limit", type=int, default=6, help="prompts LongLLMLingua compresses (minutes each)")
+    ap.add_argument("--peer-pick", choices=("first", "shortest"), default="shortest")
     ap.add_argument("--ratio", type=float, default=0.33)
     ap.add_argument("--url", help="call ctxprune over REST at this URL (default: in process)")
     ap.add_argument("--peers-python")
