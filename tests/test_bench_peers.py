@@ -80,3 +80,16 @@ def test_bench_peer_curve_skips_or_adds_a_point(tmp_path, monkeypatch):
     monkeypatch.setattr(peers, "model_folder", lambda: tmp_path)
     got = peers.peer_curve([ex], 0.33, get_counter(), explicit=sys.executable)
     assert got["longllmlingua"][0.33] == {"recall": 1.0, "kept_ratio": 1.0, "n": 1, "mean_s": 1.0}
+
+
+def test_report_shows_a_one_point_peer_curve_and_the_skip_note(tmp_path):
+    from ctxprune.bench.report import write_report
+
+    res = {"n": 2, "curves": {"ctxprune": {0.1: {"recall": 0.5, "kept_ratio": 0.1}, 0.33: {"recall": 1.0, "kept_ratio": 0.33}},
+                              "longllmlingua": {0.33: {"recall": 0.5, "kept_ratio": 0.3, "n": 2, "mean_s": 12.0}}},
+           "peers_skipped": None}
+    results = {"split": "dev", "limit": 2, "machine": {"cpus": 2, "python": "3"}, "warm_up_s": 1.0, "ratios": [0.1, 0.33],
+               "kinds": {"prompt": res}}
+    write_report(tmp_path / "r.md", results)
+    text = (tmp_path / "r.md").read_text()
+    assert "| longllmlingua | — | 0.500 (0.300) |" in text and "n=2, 12.0 s per prompt" in text
