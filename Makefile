@@ -7,7 +7,7 @@ PORT   ?= 8000
 # torch 2.13.0 is the CPU build on this machine's disk; any other version downloads GBs of CUDA wheels
 TORCH  ?= torch==2.13.0
 
-.PHONY: run test install-serve install-dev bench lint clean
+.PHONY: run test install-serve install-dev bench bench-peers lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,5 +36,20 @@ test: install-dev
 bench: install-dev
 	$(BIN)/ctxprune bench --kinds passages --split dev --out bench-out
 
+# Peers (LongLLMLingua) live in their own venv: llmlingua 0.2.2 needs transformers 4.46.3 (newer ones
+# break its KV-cache handling), which the main venv's transformers 5 cannot share.
+PEERS ?= .venv-peers
+PEER_BIN := $(PEERS)/bin
+
+$(PEERS)/.installed:
+	$(PYTHON) -m venv $(PEERS)
+	$(PEER_BIN)/pip install -q --upgrade pip
+	$(PEER_BIN)/pip install -q $(TORCH)
+	$(PEER_BIN)/pip install -q "llmlingua==0.2.2" "transformers==4.46.3" "tiktoken" "accelerate<1.2"
+	@touch $@
+
+bench-peers: install-dev $(PEERS)/.installed
+	$(BIN)/python scripts/bench_prompt_peers.py --peers-python $(PEER_BIN)/python --peer-limit $(or $(PEER_LIMIT),6) --peer-pick shortest --out bench-out/prompt-peers
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(PEERS) build *.egg-info

@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default="bench-out")
     b.add_argument("--latency-runs", type=int, default=30)
     b.add_argument("--no-rest", action="store_true", help="skip the REST latency figures")
+    b.add_argument("--peer-limit", type=int, default=5,
+                   help="prompt kind: records LongLLMLingua compresses when the peers venv exists (0: skip)")
+    b.add_argument("--peers-python", default=None, help="the peers venv's python (default: .venv-peers, `make bench-peers`)")
     b.set_defaults(func=_bench)
     return p
 

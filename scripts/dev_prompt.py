@@ -1,6 +1,6 @@
 """Dev loop for the prompt kind, in process: answer recall, kept ratio and latency per ratio.
 
-usage: python scripts/dev_prompt.py [--ratios 0.1,0.2,0.33,0.5] [--fine auto|off] [--limit N] [--scorer NAME]
+usage: python scripts/dev_prompt.py [--ratios 0.1,0.2,0.33,0.5] [--fine default|on|off] [--limit N] [--scorer NAME]
 """
 import argparse
 import json
@@ -16,7 +16,7 @@ from ctxprune.tokens import get_counter  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--ratios", default="0.1,0.2,0.33,0.5")
-ap.add_argument("--fine", default="auto")
+ap.add_argument("--fine", default="default", help="on: opt into the SmolLM2 fine stage; default: the request leaves it null")
 ap.add_argument("--scorer")
 ap.add_argument("--limit", type=int)
 ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared/evaldata/longprompt/dev.jsonl"))
@@ -30,8 +30,8 @@ for r in [float(x) for x in a.ratios.split(",")]:
     rec, kt, lat, thin = [], [], [], []
     for ex in rows:
         body = ad.request(ex, {"ratio": r})
-        if a.fine == "off":
-            body["fine"] = False
+        if a.fine in ("on", "off"):
+            body["fine"] = a.fine == "on"
         if a.scorer:
             body["scorer"] = a.scorer
         t = time.perf_counter()

@@ -75,9 +75,22 @@ def test_bad_input_is_422_naming_the_field(client, body, field):
 def test_without_the_lm_the_coarse_stage_runs_and_says_so(monkeypatch):
     monkeypatch.setattr(prompt_mod, "lm_available", lambda: False)
     res = Engine(Settings(warm_up_on_start=False)).prune(
-        "prompt", _body(), use_cache=False)
+        "prompt", _body(fine=True), use_cache=False)
     assert res.stats.extra["fine_stage"].startswith("unavailable")
     assert "Dayton, Ohio" in res.context and res.stats.tokens_out <= res.stats.budget_tokens
+
+
+@pytest.mark.parametrize("env,flag,asked", [(None, None, False), ("off", None, False), ("on", None, True),
+                                            ("off", True, True), ("on", False, False)])
+def test_fine_stage_is_opt_in(monkeypatch, env, flag, asked):
+    if env is None:
+        monkeypatch.delenv("CTXPRUNE_PROMPT_FINE", raising=False)
+    else:
+        monkeypatch.setenv("CTXPRUNE_PROMPT_FINE", env)
+    monkeypatch.setattr(prompt_mod, "lm_available", lambda: False)  # asked-for shows as "unavailable", fast
+    body = _body() if flag is None else _body(fine=flag)
+    res = Engine(Settings(warm_up_on_start=False)).prune("prompt", body, use_cache=False)
+    assert res.stats.extra["fine_stage"].startswith("unavailable") is asked, res.stats.extra
 
 
 def test_code_context_keeps_whole_lines(client):

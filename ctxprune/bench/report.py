@@ -35,8 +35,13 @@ def write_report(path: Path, results: dict) -> None:
         lines += [f"## {kind} (n={res['n']})", "", "Gold recall (mean kept-token ratio) at each requested ratio:", "",
                   "| method | " + " | ".join(f"r={r}" for r in ratios) + " |", "|---" * (len(ratios) + 1) + "|"]
         for name, curve in res["curves"].items():
-            cells = [f"{curve[r]['recall']:.3f} ({curve[r]['kept_ratio']:.3f})" for r in ratios]
+            cells = [f"{curve[r]['recall']:.3f} ({curve[r]['kept_ratio']:.3f})" if r in curve else "—" for r in ratios]
             lines.append(f"| {'**ctxprune**' if name == 'ctxprune' else name} | " + " | ".join(cells) + " |")
+        if res.get("peers_skipped"):
+            lines += ["", res["peers_skipped"]]
+        for name, curve in res["curves"].items():
+            notes = [f"{name} at r={r}: n={v['n']}, {v['mean_s']:.1f} s per prompt" for r, v in curve.items() if "mean_s" in v]
+            lines += ["", *notes] if notes else []
         lat = res.get("latency") or {}
         if lat:
             lines += ["", f"Latency at r={lat['ratio']} (ms):", "", "| path | cold miss p50 | cold miss p95 | hit p50 | hit p95 |",

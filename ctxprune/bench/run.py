@@ -80,6 +80,19 @@ def evaluate_kind(engine: Engine, kind: str, rows: list[dict], ratios: list[floa
     return out
 
 
+def _add_peers(res: dict, rows: list[dict], ratios: list[float], counter, args) -> None:
+    """LongLLMLingua (peers venv, subprocess) at the ratio nearest 0.33, on a few records: minutes each."""
+    from ctxprune.bench.peers import peer_curve
+
+    ratio = min(ratios, key=lambda r: abs(r - 0.33))
+    got = peer_curve(rows, ratio, counter, getattr(args, "peers_python", None), getattr(args, "peer_limit", 5))
+    if "skipped" in got:
+        print(got["skipped"])
+        res["peers_skipped"] = got["skipped"]
+    else:
+        res["curves"].update(got)
+
+
 def main(args) -> int:
     import logging
 
@@ -103,6 +116,8 @@ def main(args) -> int:
         ad = adapter(kind)
         rows = load(folder, ad.DATA_DIR, args.split, args.limit)
         res = evaluate_kind(engine, kind, rows, ratios)
+        if kind == "prompt":
+            _add_peers(res, rows, ratios, engine.counter, args)
         res["latency"] = latency_figures(engine, kind, rows, runs=args.latency_runs, rest=not args.no_rest)
         results["kinds"][kind] = res
         write_plot(out_dir / f"{kind}.png", kind, res)

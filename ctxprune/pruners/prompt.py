@@ -5,7 +5,8 @@
 2. Coarse: every sentence is scored against the question (``prompt_coarse``).
 3. Select: the best sentences are kept verbatim in most of the budget; a segment's label comes
    along with its first kept sentence; must-keep strings always win.
-4. Fine (when the 'lm' extra is installed and the budget leaves room): the next-best prose
+4. Fine (opt-in: ``fine: true`` or CTXPRUNE_PROMPT_FINE=on, with the 'lm' extra installed and room in
+   the budget): the next-best prose
    sentences are read by SmolLM2 and thinned word by word (``prompt_fine``), never inside a named
    span, number, identifier or must-keep string, so more evidence fits the budget. The
    best sentences — where the answer most likely sits — are never thinned.
@@ -42,7 +43,8 @@ class PromptRequest(PruneRequest):
     context: str = Field(..., max_length=MAX_CONTEXT_CHARS, description="the text that is compressed")
     question: str | None = Field(None, max_length=50_000,
                                  description="kept verbatim; may be the whole tail of the prompt ('Question: ...\\nAnswer:')")
-    fine: bool | None = Field(None, description="LM token pruning: null = when available, false = coarse stage only")
+    fine: bool | None = Field(None, description="LM token pruning (opt-in): true = thin next-best sentences with SmolLM2 "
+                                                 "when installed; null = the process default (CTXPRUNE_PROMPT_FINE, off)")
 
 
 class PromptResult(PruneResult):
@@ -56,6 +58,15 @@ class FinePlan:
     keep_rate: float = 0.55  # thinned sentences keep about this share of their tokens
     max_lm_tokens: int = 400  # the most context tokens the LM reads per request (speed; see docs/prompt.md)
     min_budget: int = 120  # below this many budget tokens the fine stage does not run
+
+
+def fine_requested(flag: bool | None) -> bool:
+    """The LM fine stage is opt-in: ``fine: true`` per request, or ``CTXPRUNE_PROMPT_FINE=on`` for
+    requests that leave it null. On dev it kept no more answers than the coarse stage alone and
+    cost seconds per request (docs/prompt.md), so the coarse stage decides by default."""
+    if flag is not None:
+        return flag
+    return os.environ.get("CTXPRUNE_PROMPT_FINE", "off").lower() in ("on", "auto", "1", "true")
 
 
 def assemble(parts: list[str]) -> str:
@@ -85,7 +96,7 @@ class PromptPruner(Pruner):
 
     def warm_up(self) -> None:
         super().warm_up()
-        if lm_available():
+        if lm_available() and fine_requested(None):  # load the LM up front only when it serves by default
             try:
                 load_lm(self.lm_name).score_pieces(["warm up"], "warm")
             except ModelUnavailable as exc:  # the coarse stage still serves
@@ -132,8 +143,7 @@ class PromptPruner(Pruner):
             k = adaptive_cut(scores[[u.index for u in content]], mass=0.85, min_keep=min(3, len(content)), max_share=0.5)
             best = np.argsort(-scores[[u.index for u in content]])[:k]
             limit = int(sum(costs[content[i].index] for i in best) * 1.1) if content else 0
-        want_fine = (req.fine is not False and req.scorer is None and limit >= self.plan.min_budget
-                     and os.environ.get("CTXPRUNE_PROMPT_FINE", "auto") != "off")
+        want_fine = fine_requested(req.fine) and req.scorer is None and limit >= self.plan.min_budget
         lm, fine_state = self._lm() if want_fine else (None, "off" if limit >= self.plan.min_budget else "skipped: budget too small")
         fine_budget = int(self.plan.share * limit) if lm is not None else 0
 
