@@ -14,6 +14,11 @@ class Settings(BaseSettings):
     # models and scoring
     device: Literal["auto", "cpu", "cuda"] = "auto"
     dense_model: str = Field("minilm", description="'minilm' (packaged all-MiniLM-L6-v2) or a local sentence-transformers folder")
+    dense_dtype: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto", description="dense model precision; 'auto' is bfloat16 on a GPU or a CPU with native bf16 (AVX512-BF16/AMX), else float32")
+    dense_max_tokens: int | None = Field(
+        64, ge=8, le=512, description="wordpieces the dense model reads per text (None: the model's own limit); "
+        "64 covers 90% of sentences and bounds the padded batch")
     passages_cascade_k: int = Field(16, ge=0, description="clues re-scored by the dense model after a static-embedding pass (0: all)")
     cross_model: str | None = Field(None, description="local cross-encoder folder; enables the 'cross' scorer")
     tokenizer: str = Field("cl100k_base", description="tiktoken encoding that counts every budget")

@@ -145,37 +145,67 @@ class Embedder:
             self._local.clear()
 
 
+def cpu_has_bf16() -> bool:
+    """True when this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX), where bf16 beats fp32."""
+    try:
+        import torch
+
+        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (ImportError, AttributeError, RuntimeError):
+        return False
+
+
+def resolve_dtype(dtype: str, device: str) -> str:
+    """'auto' is bfloat16 on a GPU or a bf16-capable CPU, float32 elsewhere."""
+    if dtype in ("float32", "bfloat16"):
+        return dtype
+    if dtype != "auto":
+        raise ModelUnavailable(f"dense dtype {dtype!r} is not one of auto, float32, bfloat16")
+    return "bfloat16" if device == "cuda" or cpu_has_bf16() else "float32"
+
+
 @lru_cache(maxsize=4)
-def load_sentence_transformer(path: str, device: str):
+def load_sentence_transformer(path: str, device: str, dtype: str = "float32", max_tokens: int | None = None):
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         raise ModelUnavailable("dense scoring needs 'sentence-transformers'") from exc
     _set_torch_threads()
     model = SentenceTransformer(path, device=device, local_files_only=True)
+    if dtype == "bfloat16":
+        import torch
+
+        model.to(torch.bfloat16)
+    if max_tokens:
+        # a sentence's first tokens carry its topic; cutting the long tail bounds the padded batch
+        model.max_seq_length = min(max_tokens, model.max_seq_length or max_tokens)
     return model
 
 
-def make_dense_embedder(name: str = "minilm", device: str = "auto", shared: Cache | None = None) -> Embedder:
+def make_dense_embedder(name: str = "minilm", device: str = "auto", shared: Cache | None = None,
+                        dtype: str = "auto", max_tokens: int | None = None) -> Embedder:
     path = dense_model_path(name)
     dev = resolve_device(device)
-    model = load_sentence_transformer(path, dev)
+    dt = resolve_dtype(dtype, dev)
+    model = load_sentence_transformer(path, dev, dt, max_tokens)
 
     dim_of = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
     dim = dim_of()
-    batcher = dense_batcher(path, dev)
+    batcher = dense_batcher(path, dev, dt, max_tokens)
 
     def encode(texts: list[str]) -> np.ndarray:
         return as_matrix(batcher(texts), dim)
 
-    model_id = f"{PACKAGED_DENSE.get(name, Path(path).name)}"
+    # bf16 vectors differ from fp32 ones in the third decimal: they must not share cache entries
+    model_id = PACKAGED_DENSE.get(name, Path(path).name) + ("" if dt == "float32" else f"@{dt}")
+    model_id += f"/max{max_tokens}" if max_tokens else ""
     return Embedder(model_id, encode, dim, shared)
 
 
 @lru_cache(maxsize=4)
-def dense_batcher(path: str, device: str) -> MicroBatcher:
+def dense_batcher(path: str, device: str, dtype: str = "float32", max_tokens: int | None = None) -> MicroBatcher:
     """One batcher per loaded model: concurrent requests' texts go through one model call."""
-    model = load_sentence_transformer(path, device)
+    model = load_sentence_transformer(path, device, dtype, max_tokens)
 
     def encode_many(texts: list[str]) -> np.ndarray:
         return model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)

@@ -79,3 +79,30 @@ def test_cross_encoder_loads_from_a_local_folder(tmp_path):
     s = hub.get("cross").score("query", DOCS)
     assert s.shape == (3,) and np.isfinite(s).all()
     assert len(set(np.round(s, 6))) > 1  # a real forward pass, not a constant
+
+
+def test_dtype_auto_follows_the_hardware():
+    from ctxprune.models import cpu_has_bf16, resolve_dtype
+
+    assert resolve_dtype("float32", "cpu") == "float32"
+    assert resolve_dtype("auto", "cuda") == "bfloat16"
+    assert resolve_dtype("auto", "cpu") == ("bfloat16" if cpu_has_bf16() else "float32")
+    with pytest.raises(ModelUnavailable, match="float16"):
+        resolve_dtype("float16", "cpu")
+
+
+@pytest.mark.slow
+def test_bf16_and_truncated_embeddings_stay_close_to_full_precision():
+    full = ScorerHub(Settings(redis_url=None, dense_dtype="float32", dense_max_tokens=None)).get("dense")
+    fast = ScorerHub(Settings(redis_url=None, dense_dtype="bfloat16", dense_max_tokens=64)).get("dense")
+    texts = DOCS + ["Marie Curie was born in Warsaw and later worked in Paris on radioactivity."]
+    a, b = full.embed(texts), fast.embed(texts)
+    assert np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-2)
+    assert float(np.min(np.sum(a * b, axis=1))) > 0.99
+    # the two precisions keep their own cache entries
+    assert full.model_id != fast.model_id and "bfloat16" in fast.model_id and "max64" in fast.model_id
+    # a long text is cut to the first 64 wordpieces: its tail no longer moves the vector
+    long_a = "Paris is the capital of France. " * 12
+    long_b = long_a + "Bananas are yellow fruit. " * 10
+    va, vb = fast.embed([long_a, long_b])
+    assert float(va @ vb) > 0.999

@@ -66,6 +66,7 @@ class PassagesWeights:
     passage: float = 0.3
     lead: float = 0.1  # a passage's first sentence usually names its subject
     seeds: int = 1  # best first-hop clues (from distinct passages) that expand the query
+    cascade_fit: float = 1.25  # the dense pass re-scores this many times the clues the budget holds
 
 
 def render_passages(passages: list[Passage]) -> str:
@@ -101,9 +102,9 @@ class PassagesPruner(Pruner):
 
         A cascade keeps the cold path fast: the whole pipeline runs first with static embeddings
         (wordllama, ~100x cheaper), then again with MiniLM on the best clues only, which rank above
-        the rest: ``cascade_k`` of them, or 1.5x the clues the budget is expected to hold (``fit``).
+        the rest: ``cascade_k`` of them, or ``cascade_fit`` times the clues the budget is expected to hold (``fit``).
         """
-        k = max(self.cascade_k, int(np.ceil(1.5 * fit))) if self.cascade_k else 0
+        k = max(self.cascade_k, int(np.ceil(self.weights.cascade_fit * fit))) if self.cascade_k else 0
         if not k or len(clues) <= k:
             return self._score_with(self.dense_scorer, query, passages, clues)
         coarse, coarse_lifted = self._score_with("static", query, passages, clues)

@@ -42,7 +42,8 @@ class ScorerHub:
 SCORERS: dict[str, Callable[[ScorerHub], Scorer]] = {
     "bm25": lambda hub: BM25Scorer(),
     "tfidf": lambda hub: TfidfScorer(),
-    "dense": lambda hub: DenseScorer(hub.settings.dense_model, hub.settings.device, hub.shared_cache),
+    "dense": lambda hub: DenseScorer(hub.settings.dense_model, hub.settings.device, hub.shared_cache,
+                                      hub.settings.dense_dtype, hub.settings.dense_max_tokens),
     "static": lambda hub: StaticScorer(hub.shared_cache),
     "cross": lambda hub: CrossEncoderScorer(hub.settings.cross_model, hub.settings.device),
     "fusion": lambda hub: FusionScorer([(hub.get("bm25"), 1.0), (hub.get("dense"), 1.0)]),

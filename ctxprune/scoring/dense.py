@@ -12,13 +12,15 @@ from ctxprune.models import Embedder, make_dense_embedder, make_static_embedder
 class DenseScorer:
     name = "dense"
 
-    def __init__(self, model: str = "minilm", device: str = "auto", shared_cache: Cache | None = None):
-        self.model, self.device, self._shared = model, device, shared_cache
+    def __init__(self, model: str = "minilm", device: str = "auto", shared_cache: Cache | None = None,
+                 dtype: str = "auto", max_tokens: int | None = None):
+        self.model, self.device, self._shared, self.dtype = model, device, shared_cache, dtype
+        self.max_tokens = max_tokens
         self._embedder: Embedder | None = None
 
     def warm_up(self) -> None:
         if self._embedder is None:
-            self._embedder = make_dense_embedder(self.model, self.device, self._shared)
+            self._embedder = make_dense_embedder(self.model, self.device, self._shared, self.dtype, self.max_tokens)
             self._embedder.embed(["warm up"])
 
     @property
