@@ -1,10 +1,12 @@
 """Dev loop for the memory pruner (in process): LoCoMo evidence recall per ratio and category, kept ratio, latency.
 
 usage: .venv/bin/python scripts/dev_memory.py [--set all|dev] [--ratios 0.1,0.2] [--w sparse=0.3 --w hop2=0.2]
-       [--baselines]
+       [--baselines] [--convs conv-30,conv-42,conv-44] [--variant 'informative=0,opening=0']
   --set dev   the 120 questions of evaldata/memory/dev.jsonl
   --set all   every answerable question (categories 1-4) of the six dev conversations (about 1,000)
-Recall is scored as the acceptance client scores it (gold turn text found in the rendered output).
+Recall is scored as the acceptance client scores it (gold turn text found in the rendered output);
+"macro" is the mean over question categories (dev.jsonl and the held-out set are balanced by category,
+the full conversations are mostly single-hop).
 """
 from __future__ import annotations
 
@@ -69,8 +71,13 @@ def main() -> None:
     ap.add_argument("--every", type=int, default=1, help="use every n-th question (a quicker, spread sample)")
     ap.add_argument("--baselines", action="store_true")
     ap.add_argument("--limit", type=int)
+    ap.add_argument("--convs", help="only these conversations, e.g. conv-30,conv-42,conv-44 (tune on some, check on the others)")
     a = ap.parse_args()
-    rows = load(a.set)[:: a.every]
+    rows = load(a.set)
+    if a.convs:
+        keep = {c.strip() for c in a.convs.split(",")}
+        rows = [ex for ex in rows if ex["id"].rsplit("-q", 1)[0].removeprefix("locomo-") in keep]
+    rows = rows[:: a.every]
     rows = rows[: a.limit] if a.limit else rows
     ratios = [float(x) for x in a.ratios.split(",")]
     eng = Engine()
@@ -113,6 +120,7 @@ def evaluate(eng: Engine, rows: list[dict], r: float, cnt, full_tokens: dict) ->
             full_tokens[key] = cnt.count(ad.full(ex))
         kt.append(cnt.count(ad.render(ex, body)) / full_tokens[key])
     return {"ratio": r, "n": len(rec), "recall": round(statistics.mean(rec), 4),
+            "macro": round(statistics.mean(statistics.mean(v) for v in by_cat.values()), 4),
             "by_category": {k: [round(statistics.mean(v), 4), len(v)] for k, v in sorted(by_cat.items())},
             "kept": round(statistics.mean(kt), 4), "kept_max": round(max(kt), 4),
             "p50_ms": round(1000 * statistics.median(lat), 1)}

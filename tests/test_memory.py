@@ -117,13 +117,38 @@ def test_after_an_event_is_dated_by_the_history(engine):
     assert sc["event_turn"] == "s1:4"
 
 
-def test_question_answer_partner_is_kept(engine):
+def test_question_answer_partner_is_kept(engine, monkeypatch):
+    pruner = engine.pruner("memory")
+    # the priors (informativeness, session opening) are noisy on a six-turn toy history: test the lift alone
+    monkeypatch.setattr(pruner, "weights", replace(pruner.weights, informative=0.0, opening=0.0, neighbour=0.0))
     ss = [session("a", "2023-05-01", [("Ann", "Which instrument are you learning these days?"), ("Bob", "The violin, every Sunday.")]
                   + FILLER)]
     body = prune(engine, sessions=ss, query="Which instrument is Bob learning?", budget={"max_tokens": 40})
     ids = [t["id"] for s in body["sessions"] for t in s["turns"]]
     assert "a:0" in ids and "a:1" in ids
     assert any(u["reason"] == "question/answer partner" for u in body["kept"])
+
+
+def test_informativeness_prefers_specific_content_over_chit_chat():
+    docs = [words(t) for t in ["Wow, that is awesome!", "That is awesome, wow!", "Awesome!",
+                               "I adopted a beagle named Rex at the Stamford shelter"]]
+    inf = memory_index.informativeness(docs)
+    assert inf.shape == (4,) and int(np.argmax(inf)) == 3
+    assert memory_index.informativeness([]).shape == (0,)
+
+
+def test_priors_favour_informative_turns_and_session_openings(engine):
+    from ctxprune.pruners.memory import Session
+    from ctxprune.pruners.memory_score import priors
+
+    chat = [("Ann", "Wow, so cute, wow!"), ("Bob", "Rex came from the Stamford shelter on Main Street.")]
+    ss = [Session(**session("a", "2023-05-01", chat + FILLER)), Session(**session("b", "2023-05-02", FILLER))]
+    idx = memory_index.build_index("k", ss, get_counter().count, HashingEmbedder().embed)
+    w = engine.pruner("memory").weights
+    p = priors(idx, np.arange(idx.n), w)
+    assert p[1] > p[0]  # same position class, more specific content
+    assert p[0] > 0 and p[len(chat) + len(FILLER)] >= w.opening  # each session's first turn gets the opening prior
+    assert not priors(idx, np.arange(idx.n), replace(w, informative=0.0, opening=0.0)).any()
 
 
 def test_duplicates_are_dropped(engine):
@@ -154,6 +179,27 @@ def test_edge_cases_are_reported_not_fatal(engine):
     extra = body["stats"]["extra"]
     assert extra["empty_sessions"] == ["empty"] and extra["duplicate_turn_ids"] == ["s3:0"]
     assert extra["query_time_before_history"] is True and body["query_time"] == "2020-01-01"
+
+
+def test_only_empty_sessions_give_an_empty_result_not_an_error(engine):
+    body = prune(engine, sessions=[{"id": "e", "time": "2023-01-01", "turns": []}], query="pottery", budget={"ratio": 0.2})
+    assert body["sessions"] == [] and body["stats"]["tokens_out"] == 0
+    assert body["stats"]["extra"]["empty_sessions"] == ["e"]
+
+
+def test_no_readable_time_at_all_still_selects_and_reports_every_session(engine):
+    ss = [dict(s, time="someday") for s in history()]
+    body = prune(engine, sessions=ss, query="What did Bob do last week with Rex?", budget={"ratio": 0.2})
+    assert body["unparsed_times"] == ["s1", "s2", "s3", "s4"]
+    assert body["time_scope"] is None and body["query_time"] is None  # no date to resolve "last week" against
+    assert any("hiking" in t["text"] for s in body["sessions"] for t in s["turns"])
+
+
+def test_query_time_before_every_session_keeps_relevance(engine):
+    body = prune(engine, query="What did Bob and Rex do last week?", query_time="2019-01-01", budget={"ratio": 0.2})
+    assert body["stats"]["extra"]["query_time_before_history"] is True
+    assert body["time_scope"]["end"] == "2018-12-30"  # resolved against the given query time, not the history
+    assert any("hiking" in t["text"] for s in body["sessions"] for t in s["turns"])  # proximity is a weight, not a filter
 
 
 def test_annotate_times_resolves_relative_phrases(engine):
@@ -238,3 +284,26 @@ def test_dev_recall_floor():
     # per-turn BM25 at these ratios measures about 0.58 / 0.66 on the dev set; a random pick about the ratio itself
     assert np.mean(got[0.1]) >= 0.66
     assert np.mean(got[0.2]) >= 0.76
+
+
+def test_index_rebuild_after_a_new_session_counts_only_the_new_turns():
+    from ctxprune.pruners.memory import Session
+
+    class CountingCounter:
+        calls: list[str] = []
+
+        def count(self, text):
+            self.calls.append(text)
+            return len(text.split())
+
+    counter = CountingCounter()
+    ss = [Session(**s) for s in history()]
+    memory_index.TURN_TEXTS._data.clear()
+    first = memory_index.build_index("a", ss, counter.count, HashingEmbedder().embed)
+    counter.calls.clear()
+    new = Session(**session("s5", "2023-05-20", [("Bob", "Rex learned to fetch the frisbee in the park.")]))
+    again = memory_index.build_index("b", ss + [new], counter.count, HashingEmbedder().embed)
+    # the new turn, the new header and the whole rendered history (tokens_in is counted exactly)
+    assert sorted(counter.calls, key=len)[:2] == ["[2023-05-20]", "Bob: Rex learned to fetch the frisbee in the park."]
+    assert len(counter.calls) == 3
+    assert list(again.costs[: first.n]) == list(first.costs) and again.tokens_in > first.tokens_in

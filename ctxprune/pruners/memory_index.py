@@ -73,6 +73,8 @@ class HistoryIndex:
     faiss_index: object | None = None
     norm_texts: list[str] = field(default_factory=list)
     speakers: list[str] = field(default_factory=list)
+    informative: np.ndarray | None = None  # per turn: how much specific content it carries (see informativeness)
+    opens_session: np.ndarray | None = None  # per turn: True for the first turn of its session
 
     @property
     def n(self) -> int:
@@ -103,13 +105,73 @@ class HistoryIndex:
         return np.argsort(-(self.emb @ qvec))[:k]
 
 
+def informativeness(docs: list[list[str]]) -> np.ndarray:
+    """Per turn, log(1 + the summed IDF of its distinct content words) within the history.
+
+    Chit-chat ("Wow, that's awesome!") carries little that a question can ask about; turns that
+    name things (places, people, items, dates) are where evidence lives. This is a prior, added
+    with a small weight to relevance: it breaks ties among similarly relevant turns in favour of
+    the one that says something specific.
+    """
+    n = len(docs)
+    if n == 0:
+        return np.zeros(0)
+    sets = [set(d) for d in docs]
+    df: dict[str, int] = {}
+    for d in sets:
+        for w in d:
+            df[w] = df.get(w, 0) + 1
+    return np.log1p(np.asarray([sum(np.log(n / df[w]) for w in d) for d in sets], dtype=float))
+
+
+class TurnTextCache:
+    """Per turn text: its token cost and word lists, so rebuilding the index of a history that grew
+    by a session (the usual case: questions between sessions) re-tokenises only the new turns."""
+
+    def __init__(self, size: int = 200_000):
+        self.size = size
+        self._data: OrderedDict[tuple, tuple[int, list[str], list[str]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, speaker: str, text: str, cap: str, count: Callable[[str], int]) -> tuple[int, list[str], list[str]]:
+        """(tokens of the ``speaker: text`` line, words of the scoring text, content words without the speaker)."""
+        key = (speaker, text, cap, count)  # a bound method hashes by its object: one entry set per tokenizer
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is not None:
+                self._data.move_to_end(key)
+                return hit
+        content = words(f"{text} {cap}")  # without the speaker's name, which every turn of theirs shares
+        scored = words(speaker) + words(text) + (words(f"[image: {cap}]") if cap else [])
+        val = (count(turn_line(speaker, text)), scored, content)
+        with self._lock:
+            self._data[key] = val
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+        return val
+
+    def cost(self, text: str, count: Callable[[str], int]) -> int:
+        """Tokens of a line that is not a turn (a session header)."""
+        key = ("", text, None, count)
+        with self._lock:
+            hit = self._data.get(key)
+        if hit is None:
+            hit = (count(text), [], [])
+            with self._lock:
+                self._data[key] = hit
+        return hit[0]
+
+
+TURN_TEXTS = TurnTextCache()
+
+
 def _bm25(docs: list[list[str]]) -> BM25Okapi | None:
     docs = [d or ["<empty>"] for d in docs]
     return BM25Okapi(docs, k1=1.2, b=0.75, epsilon=0.25) if docs else None
 
 
 def build_index(key: str, sessions, count: Callable[[str], int], embed: Callable[[list[str]], np.ndarray]) -> HistoryIndex:
-    session_of, position, lines, score_texts = [], [], [], []
+    session_of, position, lines, score_texts, content, tok, costs = [], [], [], [], [], [], []
     for si, s in enumerate(sessions):
         for ti, t in enumerate(s.turns):
             session_of.append(si)
@@ -118,11 +180,13 @@ def build_index(key: str, sessions, count: Callable[[str], int], embed: Callable
             lines.append(line)
             cap = caption_of(t.model_extra)
             score_texts.append(f"{line} [image: {cap}]" if cap else line)
-    # one encode per line: cheaper than a thread-pooled batch for many short lines
-    costs = np.asarray([count(x) for x in lines], dtype=int) + 1 if lines else np.zeros(0, dtype=int)
-    header_costs = np.asarray([count(header_line(s.time)) for s in sessions], dtype=int) + 2
+            cost, scored, said = TURN_TEXTS.get(t.speaker, t.text, cap, count)
+            costs.append(cost + 1)  # and its newline
+            tok.append(scored)
+            content.append(said)
+    costs = np.asarray(costs, dtype=int)
+    header_costs = np.asarray([TURN_TEXTS.cost(header_line(s.time), count) for s in sessions], dtype=int) + 2
     full = render([(s.time, [turn_line(t.speaker, t.text) for t in s.turns]) for s in sessions if s.turns])
-    tok = [words(t) for t in score_texts]
     sess_docs: list[list[str]] = [[] for _ in sessions]
     for si, w in zip(session_of, tok):
         sess_docs[si].extend(w)
@@ -143,7 +207,8 @@ def build_index(key: str, sessions, count: Callable[[str], int], embed: Callable
                         tokens_in=count(full) if full else 0, times=[parse_time(s.time) for s in sessions],
                         turn_bm25=_bm25(tok), session_bm25=_bm25(sess_docs), emb=emb, session_emb=sess_emb,
                         faiss_index=faiss_index, norm_texts=[" ".join(line.lower().split()) for line in lines],
-                        speakers=[t.speaker for s in sessions for t in s.turns])
+                        speakers=[t.speaker for s in sessions for t in s.turns], informative=informativeness(content),
+                        opens_session=np.asarray(position, dtype=int) == 0)
 
 
 class IndexCache:
