@@ -106,3 +106,15 @@ def test_bf16_and_truncated_embeddings_stay_close_to_full_precision():
     long_b = long_a + "Bananas are yellow fruit. " * 10
     va, vb = fast.embed([long_a, long_b])
     assert float(va @ vb) > 0.999
+
+
+@pytest.mark.slow
+def test_a_kind_can_ask_for_a_lower_wordpiece_cap():
+    hub = ScorerHub(Settings(redis_url=None, dense_max_tokens=None))
+    short = hub.dense(16)
+    assert hub.dense(None) is hub.get("dense") and hub.dense(16) is short
+    long_text = "Paris is the capital of France. " * 8
+    a, b = short.embed([long_text, long_text + "Bananas are yellow fruit. " * 5])
+    assert float(a @ b) > 0.999  # both cut to the same first 16 wordpieces
+    full_a, full_b = hub.get("dense").embed([long_text, long_text + "Bananas are yellow fruit. " * 5])
+    assert float(full_a @ full_b) < 0.99  # the uncapped scorer reads the tails

@@ -36,4 +36,5 @@ class Pruner(ABC):
 
     def model_ids(self) -> list[str]:
         """Ids of the models whose output a cached result depends on."""
-        return [self.settings.dense_model, self.counter.name]
+        s = self.settings
+        return [f"{s.dense_model}@{s.dense_dtype}/{s.dense_max_tokens}", self.counter.name]

@@ -87,6 +87,16 @@ class PassagesPruner(Pruner):
         super().__init__(*args, **kwargs)
         self.cascade_k = self.settings.passages_cascade_k
 
+    def _dense(self):
+        return self.hub.dense(self.settings.passages_dense_max_tokens)
+
+    def warm_up(self) -> None:
+        super().warm_up()
+        self._dense().warm_up()
+
+    def model_ids(self) -> list[str]:
+        return [*super().model_ids(), f"passages-max{self.settings.passages_dense_max_tokens}"]
+
     # ---------------------------------------------------------------- parse
     @staticmethod
     def clues(passages: list[Passage]) -> list[Clue]:
@@ -124,7 +134,7 @@ class PassagesPruner(Pruner):
         titles = [(passages[c.passage].title or "").strip() for c in clues]
         texts = [f"{t}. {c.text}" if t else c.text for t, c in zip(titles, clues)]
         bm25 = self.hub.get("bm25")
-        dense = self.hub.get(dense_name)
+        dense = self._dense() if dense_name == "dense" else self.hub.get(dense_name)
         emb = dense.embed([query, *texts])
         q, e = emb[0], emb[1:]
 

@@ -31,6 +31,17 @@ class ScorerHub:
             self._made[name] = SCORERS[name](self)
         return self._made[name]
 
+    def dense(self, max_tokens: int | None) -> Scorer:
+        """The dense scorer reading at most ``max_tokens`` wordpieces per text (a kind with short
+        units can cap it lower than the shared one, to bound its padded batches)."""
+        if max_tokens == self.settings.dense_max_tokens:
+            return self.get("dense")
+        key = f"dense/max{max_tokens}"
+        if key not in self._made:
+            s = self.settings
+            self._made[key] = DenseScorer(s.dense_model, s.device, self.shared_cache, s.dense_dtype, max_tokens)
+        return self._made[key]
+
     def made(self) -> list[Scorer]:
         return list(self._made.values())
 
