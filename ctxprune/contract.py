@@ -1,11 +1,21 @@
 """Request and result types shared by every kind, the library, the REST API and its OpenAPI schema."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_KEEP_STRINGS = 256
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or only whitespace")
+    return value
+
+
+# a query or goal: the error names the field, so the message need not
+NonBlankStr = Annotated[str, AfterValidator(_not_blank)]
 
 
 class Budget(BaseModel):

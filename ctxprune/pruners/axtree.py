@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ctxprune.contract import PruneRequest, PruneResult, Stats, Unit
+from ctxprune.contract import NonBlankStr, PruneRequest, PruneResult, Stats, Unit
 from ctxprune.pruners.axtree_guard import Removal, find_injections, judge
 from ctxprune.pruners.axtree_guard_model import AgentTextModel
 from ctxprune.pruners.axtree_parse import Node, parse_json, parse_text, short_line
@@ -55,7 +55,7 @@ class Injection(BaseModel):
 
 
 class AxTreeRequest(PruneRequest):
-    goal: str = Field(..., max_length=20_000, description="the task the agent pursues")
+    goal: NonBlankStr = Field(..., max_length=20_000, description="the task the agent pursues")
     axtree: str | AxNode = Field(..., description="AXTree text (one node per line) or the nested JSON form")
     previous_actions: list[str] = Field(default_factory=list, max_length=500)
     guard: bool = Field(True, description="remove content that speaks to the agent (prompt injection)")
@@ -65,13 +65,6 @@ class AxTreeRequest(PruneRequest):
                                 description="share of a token budget reserved for marker lines: lines are chosen "
                                             "within the rest, then the longest pruned runs get markers in what the "
                                             "lines left; other runs are left out silently (no budget: every run)")
-
-    @field_validator("goal")
-    @classmethod
-    def _goal_not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("goal is empty")
-        return v
 
     @field_validator("previous_actions")
     @classmethod

@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from ctxprune.contract import PruneRequest, PruneResult, Stats, Unit
+from ctxprune.contract import NonBlankStr, PruneRequest, PruneResult, Stats, Unit
 from ctxprune.pruners.base import Pruner
 from ctxprune.pruners.memory_index import IndexCache, HistoryIndex, build_index, fingerprint, render
 from ctxprune.pruners.memory_scope import Scope, fix_event, query_scope
@@ -47,17 +47,10 @@ class Session(BaseModel):
 
 
 class MemoryRequest(PruneRequest):
-    query: str = Field(..., max_length=20_000, description="the question the kept turns must answer")
+    query: NonBlankStr = Field(..., max_length=20_000, description="the question the kept turns must answer")
     query_time: str | None = Field(None, max_length=256, description="when the question is asked (default: the latest session's time)")
     sessions: list[Session] = Field(..., min_length=1, max_length=MAX_SESSIONS)
     annotate_times: bool = Field(False, description="append the absolute date to relative phrases in kept turns")
-
-    @field_validator("query")
-    @classmethod
-    def _query_not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("query is empty")
-        return v
 
 
 class TimeScope(BaseModel):

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from ctxprune.contract import PruneRequest, PruneResult, Stats, Unit
+from ctxprune.contract import NonBlankStr, PruneRequest, PruneResult, Stats, Unit
 from ctxprune.pruners.base import Pruner
 from ctxprune.scoring import minmax
 from ctxprune.select import Candidate, adaptive_cut, fill_budget
@@ -33,15 +33,8 @@ class Passage(BaseModel):
 
 
 class PassagesRequest(PruneRequest):
-    query: str = Field(..., max_length=20_000, description="the question the kept clues must answer")
+    query: NonBlankStr = Field(..., max_length=20_000, description="the question the kept clues must answer")
     passages: list[Passage] = Field(..., min_length=1, max_length=MAX_PASSAGES)
-
-    @field_validator("query")
-    @classmethod
-    def _query_not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("query is empty")
-        return v
 
 
 class PassagesResult(PruneResult):

@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from typing_extensions import Annotated
 
-from ctxprune.contract import PruneRequest, PruneResult
+from ctxprune.contract import NonBlankStr, PruneRequest, PruneResult
 from ctxprune.errors import InvalidRequest
 
 MAX_ROWS = 50_000
@@ -68,17 +68,10 @@ class TableInput(BaseModel):
 
 
 class TableRequest(PruneRequest):
-    query: str = Field(..., max_length=20_000, description="the question the kept cells must answer")
+    query: NonBlankStr = Field(..., max_length=20_000, description="the question the kept cells must answer")
     table: TableInput
     format: Literal["markdown", "csv", "json", "compact"] = Field(
         "markdown", description="format of `rendered`; compact = CSV rows under one typed header")
-
-    @field_validator("query")
-    @classmethod
-    def _query_not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("query is empty")
-        return v
 
 
 class TableOut(BaseModel):
