@@ -1,7 +1,6 @@
 """One entry point for every kind: ``prune(kind, request) -> result``, with caching and stats."""
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import threading
@@ -49,10 +48,6 @@ class Engine:
     def warm_up(self, kinds: list[str] | None = None) -> None:
         for kind in kinds or available_kinds():
             self.pruner(kind).warm_up()
-        # the models' millions of objects live as long as the process: keep them out of the cyclic
-        # collector's full passes, which otherwise add 100-300 ms pauses to requests on large inputs
-        gc.collect()
-        gc.freeze()
         self.ready = True
         MODELS_READY.set(1)
 

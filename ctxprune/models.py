@@ -47,6 +47,7 @@ def _set_torch_threads() -> None:
         torch.set_num_threads(n)
 
 
+@lru_cache(maxsize=4)
 def resolve_device(device: str = "auto") -> str:
     if device == "cpu":
         return "cpu"
@@ -145,6 +146,7 @@ class Embedder:
             self._local.clear()
 
 
+@lru_cache(maxsize=1)
 def cpu_has_bf16() -> bool:
     """True when this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX), where bf16 beats fp32."""
     try:

@@ -326,3 +326,15 @@ def test_packaged_guard_model_separates_a_known_attack_from_page_text(engine):
              "Free shipping on orders over $50 for all members of our loyalty program"]
     p = model.proba(texts)
     assert p[0] >= model.threshold and (p[1:] < model.threshold).all()
+
+
+@pytest.mark.slow
+def test_budget_flag_and_scores_are_consistent_on_dev_pages(engine):
+    """budget_exceeded is true exactly when the output is over the budget; scores are never negative
+    (a negative score would rank long lines first by score per token), only removed lines have none."""
+    for ex in load_dev("axtree", 30):
+        res = engine.prune("axtree", adapter.request(ex, {"ratio": 0.3}))
+        st = res.stats
+        assert st.budget_exceeded == (st.tokens_out > st.budget_tokens)
+        assert all(u.score is None or u.score >= 0 for u in res.kept + res.dropped)
+        assert all(u.score is not None for u in res.kept)

@@ -79,7 +79,7 @@ def test_bench_peer_curve_skips_or_adds_a_point(tmp_path, monkeypatch):
     monkeypatch.setattr(peers, "RUNNER", _echo_runner(tmp_path))
     monkeypatch.setattr(peers, "model_folder", lambda: tmp_path)
     got = peers.peer_curve([ex], 0.33, get_counter(), explicit=sys.executable)
-    assert got["longllmlingua"][0.33] == {"recall": 1.0, "kept_ratio": 1.0, "n": 1, "mean_s": 1.0}
+    assert got["longllmlingua"][0.33] == {"recall": 1.0, "kept_ratio": 1.0, "n": 1, "errors": 0, "mean_s": 1.0}
 
 
 def test_report_shows_a_one_point_peer_curve_and_the_skip_note(tmp_path):

@@ -175,5 +175,6 @@ def test_the_build_context_builds_the_wheel(steps, tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "ctxprune_service/routers/health.py" in names and "ctxprune/config.py" in names
     assert sum(n.startswith("ctxprune/_data/tiktoken/") for n in names) >= 1
+    assert "ctxprune/_data/axtree_guard_lr.npz" in names  # the guard's learned weights load at run time
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "ctxprune = ctxprune.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

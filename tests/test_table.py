@@ -145,6 +145,14 @@ def test_gc_is_paused_only_for_large_tables_and_restored():
     with pytest.raises(RuntimeError), _gc_paused(True):
         raise RuntimeError("boom")
     assert gc.isenabled()
+    # overlapping large requests (two threads): the collector stays off until the last one ends
+    first, second = _gc_paused(True), _gc_paused(True)
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
     assert _approx_cells(TableInput(columns=COLS, rows=ROWS)) == 20
     assert _approx_cells(TableInput(records=[{"a": 1, "b": 2}] * 3)) == 6
     assert _approx_cells(TableInput(csv="a,b\n1,2\n")) == 1

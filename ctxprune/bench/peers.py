@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,16 +47,29 @@ def model_folder() -> Path:
     return dense_copy(packaged_gguf())
 
 
+def _feed(pipe, text: str) -> None:
+    try:
+        pipe.write(text)
+        pipe.close()
+    except (BrokenPipeError, ValueError):  # the child died; its exit code tells the caller
+        pass
+
+
 def run_longllmlingua(requests: list[dict], python: Path, model: Path | None = None, timeout: float = 7200,
                       progress=None) -> list[PeerOutput]:
     """Compress each {"id", "context", "question", "ratio"} with LongLLMLingua in one subprocess (one model load)."""
+    from ctxprune.tokens import TIKTOKEN_DIR
+
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    env.setdefault("TIKTOKEN_CACHE_DIR", str(TIKTOKEN_DIR))
     proc = subprocess.Popen([str(python), str(RUNNER), str(model or model_folder())], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=sys.stderr, text=True, env=env)
     try:
         assert proc.stdin and proc.stdout
-        proc.stdin.write("".join(json.dumps(r) + "\n" for r in requests))
-        proc.stdin.close()
+        payload = "".join(json.dumps(r) + "\n" for r in requests)
+        # fed from a thread: the child answers while it reads, and a full stdout pipe must not block our writes
+        feeder = threading.Thread(target=_feed, args=(proc.stdin, payload), daemon=True)
+        feeder.start()
         out = []
         for line in proc.stdout:
             d = json.loads(line)
@@ -80,14 +94,21 @@ def peer_curve(rows: list[dict], ratio: float, counter, explicit: str | None = N
     if python is None or limit <= 0:
         return {"skipped": skip_message(explicit) or "LongLLMLingua skipped: --peer-limit 0"}
     rows = [r for r in rows if ad.scored(r)][:limit]
+    if not rows:
+        return {"skipped": "LongLLMLingua skipped: no scored prompt records"}
     reqs = [{"id": r["id"], "context": ad.full(r), "question": ad.query(r), "ratio": ratio} for r in rows]
     outs = {o.id: o for o in run_longllmlingua(reqs, python)}
-    rec, kept, secs = [], [], []
+    rec, kept, secs, failed = [], [], [], 0
     for r in rows:
-        text = outs[r["id"]].context or ""
-        rec.append(ad.recall(r, {"context": text}))
-        kept.append(counter.count(text) / max(1, counter.count(ad.full(r))))
-        secs.append(outs[r["id"]].seconds)
-    n = len(rows)
+        o = outs.get(r["id"])
+        if o is None or o.error or o.context is None:  # an error is not a compression: leave it out, count it
+            failed += 1
+            continue
+        rec.append(ad.recall(r, {"context": o.context}))
+        kept.append(counter.count(o.context) / max(1, counter.count(ad.full(r))))
+        secs.append(o.seconds)
+    n = len(rec)
+    if not n:
+        return {"skipped": f"LongLLMLingua failed on all {failed} records"}
     return {"longllmlingua": {ratio: {"recall": sum(rec) / n, "kept_ratio": sum(kept) / n, "n": n,
-                                      "mean_s": sum(secs) / n}}}
+                                      "errors": failed, "mean_s": sum(secs) / n}}}

@@ -136,7 +136,15 @@ class AxTreePruner(Pruner):
         if len(seen) > LINE_CACHE:
             seen.clear()
         count = self.counter.count
-        return [seen[t] if t in seen else seen.setdefault(t, count(t)) for t in texts]
+        out = []
+        for t in texts:
+            n = seen.get(t)  # get/set, never check-then-read: another thread may clear the cache in between
+            if n is None:
+                n = count(t)
+                if len(t) <= 2_000:
+                    seen[t] = n
+            out.append(n)
+        return out
 
     def clear_local(self) -> None:
         """Forget the per-line caches (token counts, words, guard verdicts): benchmarks of the cold path."""
@@ -261,7 +269,7 @@ class AxTreePruner(Pruner):
         if fallback:
             extra["fallback"] = fallback
         stats = Stats(tokens_in=tokens_in, tokens_out=tokens_out, tokenizer=self.counter.name, budget_tokens=limit,
-                      budget_exceeded=bool(sel.exceeded or (limit is not None and tokens_out > limit)),
+                      budget_exceeded=bool(limit is not None and tokens_out > limit),
                       ratio=round(tokens_out / max(tokens_in, 1), 4), method=self.method,
                       scorer="bm25+wordllama" + ("+minilm(top)" if self.scorer.w.dense_top else "") + " + role prior + structure", extra=extra)
         inj = [Injection(bid=r.bid, text=r.text, reason=r.reason) for r in removals]

@@ -19,6 +19,7 @@ right before it that addresses the agent. A flagged node whose subtree is a larg
 """
 from __future__ import annotations
 
+import logging
 import re
 from bisect import bisect_right
 from functools import lru_cache
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 
 from ctxprune.pruners.axtree_guard_model import MIN_WORDS, AgentTextModel
 from ctxprune.pruners.axtree_parse import Node, subtree
+
+log = logging.getLogger(__name__)
 
 _F = re.I
 
@@ -167,7 +170,7 @@ def gated(texts: list[str]) -> set[int]:
     return {bisect_right(starts, m.start()) - 1 for m in _GATE.finditer(joined)}
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)
 def judge(text: str, gate: bool = True) -> Verdict | None:
     """The first window of ``text`` that is an attack, or None (``gate=False``: the gate was passed already)."""
     if len(text) < 12 or gate and not _GATE.search(text):
@@ -237,7 +240,11 @@ def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int]) 
     cand = [i for i, t in enumerate(texts) if i not in skip and len(t.split()) >= MIN_WORDS]
     if not cand:
         return {}
-    p = model.proba([texts[i] for i in cand])
+    try:
+        p = model.proba([texts[i] for i in cand])
+    except Exception:  # the learned opinion is extra: without it the rules still guard the page
+        log.exception("axtree guard model failed; rules only for this request")
+        return {}
     return {i: float(q) for i, q in zip(cand, p) if q >= model.threshold}
 
 

@@ -14,6 +14,8 @@ from typing import Callable
 
 import numpy as np
 
+CACHED_TEXT_CHARS = 2_000  # longer texts (a root naming the whole page) are scored, not kept
+
 MODEL_PATH = resources.files("ctxprune") / "_data" / "axtree_guard_lr.npz"
 MIN_WORDS = 5  # shorter texts (labels, links) are left to the rules
 
@@ -60,7 +62,9 @@ class AgentTextModel:
         if w is None or not texts:
             return out
         coef, intercept, _ = w
-        new = sorted({t for t in texts if t not in self._seen})
+        seen = self._seen
+        known = {t: seen.get(t) for t in set(texts)}  # a concurrent clear() may empty the cache at any time
+        new = sorted(t for t, p in known.items() if p is None)
         if new:
             owner, parts = [], []
             for i, t in enumerate(new):
@@ -70,7 +74,9 @@ class AgentTextModel:
             z = np.nan_to_num(np.asarray(self.embed(parts), dtype=np.float32)) @ coef + intercept
             p = np.zeros(len(new))
             np.maximum.at(p, np.array(owner), 1.0 / (1.0 + np.exp(-z)))
-            if len(self._seen) + len(new) > self._cache_size:
-                self._seen.clear()
-            self._seen.update(zip(new, p.tolist()))
-        return np.array([self._seen[t] for t in texts])
+            fresh = dict(zip(new, p.tolist()))
+            known.update(fresh)
+            if len(seen) + len(new) > self._cache_size:
+                seen.clear()
+            seen.update((t, q) for t, q in fresh.items() if len(t) <= CACHED_TEXT_CHARS)
+        return np.array([known[t] for t in texts])

@@ -60,7 +60,7 @@ def line_texts(nodes: list[Node], max_chars: int) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def text_words(text: str) -> tuple[str, ...]:
     """Word tokens of a line text, cached: menus and footers repeat across the steps of a task."""
     return tuple(words(text))
@@ -189,6 +189,8 @@ class AxScorer:
             base -= self.w.textless * np.array([n.bid is None for n in nodes], dtype=float)
         base[list(exclude)] = -1.0
         final = self.spread(nodes, base)
+        # selection ranks by score per token: a negative score would favour long lines, so floor at 0
+        final = np.maximum(final, 0.0)
         final[list(exclude)] = -1.0
         parts["relevance"] = rel
         return final, parts

@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
+from ctxprune.models import resolve_device, resolve_dtype
 from ctxprune.config import Settings
 from ctxprune.contract import PruneRequest, PruneResult
 from ctxprune.scoring import ScorerHub
@@ -37,4 +38,5 @@ class Pruner(ABC):
     def model_ids(self) -> list[str]:
         """Ids of the models whose output a cached result depends on."""
         s = self.settings
-        return [f"{s.dense_model}@{s.dense_dtype}/{s.dense_max_tokens}", self.counter.name]
+        dtype = resolve_dtype(s.dense_dtype, resolve_device(s.device))  # hosts sharing a Redis may differ
+        return [f"{s.dense_model}@{dtype}/{s.dense_max_tokens}", self.counter.name]

@@ -128,7 +128,8 @@ class TurnTextCache:
     """Per turn text: its token cost and word lists, so rebuilding the index of a history that grew
     by a session (the usual case: questions between sessions) re-tokenises only the new turns."""
 
-    def __init__(self, size: int = 200_000):
+    def __init__(self, size: int = 50_000, max_chars: int = 4_000):
+        self.max_chars = max_chars  # longer turns (pasted documents) are rare: recompute, do not hold them
         self.size = size
         self._data: OrderedDict[tuple, tuple[int, list[str], list[str]]] = OrderedDict()
         self._lock = threading.Lock()
@@ -144,6 +145,8 @@ class TurnTextCache:
         content = words(f"{text} {cap}")  # without the speaker's name, which every turn of theirs shares
         scored = words(speaker) + words(text) + (words(f"[image: {cap}]") if cap else [])
         val = (count(turn_line(speaker, text)), scored, content)
+        if len(text) > self.max_chars:
+            return val
         with self._lock:
             self._data[key] = val
             while len(self._data) > self.size:

@@ -103,7 +103,8 @@ class PromptPruner(Pruner):
                 log.warning("fine stage unavailable: %s", exc)
 
     def model_ids(self) -> list[str]:
-        return [*super().model_ids(), self.lm_name if lm_available() else "no-lm"]
+        fine_default = "fine-on" if fine_requested(None) else "fine-off"  # what a request without `fine` gets
+        return [*super().model_ids(), self.lm_name if lm_available() else "no-lm", fine_default]
 
     # ---------------------------------------------------------------- helpers
     def _lm(self):

