@@ -9,6 +9,7 @@ the machine is shared: under load the wall time is several times the CPU time.
 usage: python scripts/bench_axtree_latency.py [--lines 5000] [--runs 5] [--ratio 0.3]
 """
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -27,6 +28,8 @@ a = ap.parse_args()
 rows = [json.loads(line) for line in open(a.data)]
 eng = Engine()
 eng.warm_up(["axtree"])
+gc.collect()
+gc.freeze()  # as `ctxprune serve` does after warm-up: the models stay out of full GC passes
 
 
 def big_tree(start: int) -> tuple[str, str]:
