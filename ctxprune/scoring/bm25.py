@@ -1,12 +1,23 @@
 """Sparse relevance with Okapi BM25 (rank-bm25) over the texts being scored."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
 from rank_bm25 import BM25Okapi
 
 from ctxprune.textproc import words
+
+
+@lru_cache(maxsize=50_000)
+def _cached_words(text: str) -> tuple[str, ...]:
+    return tuple(words(text))
+
+
+def doc_words(text: str) -> tuple[str, ...] | list[str]:
+    """A text's words; short texts are memoised (a pruner scores the same clues in several passes)."""
+    return _cached_words(text) if len(text) <= 2_000 else words(text)
 
 
 class BM25Scorer:
@@ -19,7 +30,7 @@ class BM25Scorer:
         pass
 
     def score(self, query: str, texts: Sequence[str]) -> np.ndarray:
-        docs = [words(t) or ["<empty>"] for t in texts]
+        docs = [doc_words(t) or ["<empty>"] for t in texts]
         if not docs:
             return np.zeros(0)
         q = words(query)
