@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from replay_table import CACHE, DATA, Memo  # noqa: E402
+from replay_table import dev_half, memo_pruner  # noqa: E402
 
 from ctxprune.api import Engine  # noqa: E402
 from ctxprune.bench.kinds import table as ad  # noqa: E402
@@ -30,13 +30,8 @@ def main():
     ap.add_argument("--half", default="a")
     ap.add_argument("--C", type=float, default=1.0)
     a = ap.parse_args()
-    exs = [json.loads(l) for i, l in enumerate(open(DATA)) if a.half == "all" or (i % 2 == 0) == (a.half == "a")]
-    store = pickle.load(open(CACHE, "rb")) if CACHE.exists() else {}
-    eng = Engine()
-    pr = eng.pruner("table")
-    hub = pr.hub
-    made = {n: Memo(hub.get(n), n, store) for n in ("bm25", "static", "dense")}
-    hub.get = lambda n: made.get(n) or hub.__class__.get(hub, n)
+    exs = dev_half(a.half)
+    _, pr, _ = memo_pruner()
     cx, cy, cw, rx, ry, rw = [], [], [], [], [], []
     for ex in exs:
         t = parse_table(TableRequest.model_validate(ad.request(ex, None)).table)

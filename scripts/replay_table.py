@@ -43,6 +43,23 @@ class Memo:
         return getattr(self.inner, a)
 
 
+def dev_half(half: str, limit: int | None = None) -> list[dict]:
+    """Dev records of half a (even lines), b (odd lines) or all."""
+    return [json.loads(l) for i, l in enumerate(open(DATA))
+            if half == "all" or (i % 2 == 0) == (half == "a")][:limit]
+
+
+def memo_pruner():
+    """The engine and its real table pruner, whose bm25 / static / dense scores come from (and go to) the disk memo."""
+    store = pickle.load(open(CACHE, "rb")) if CACHE.exists() else {}
+    eng = Engine()
+    pr = eng.pruner("table")
+    hub = pr.hub
+    made = {n: Memo(hub.get(n), n, store) for n in ("bm25", "static", "dense")}
+    hub.get = lambda n: made.get(n) or hub.__class__.get(hub, n)
+    return eng, pr, store
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ratio", type=float, default=0.35)
@@ -53,15 +70,8 @@ def main():
     ap.add_argument("over", nargs="*")
     a = ap.parse_args()
     over = {k: float(v) for k, v in (o.split("=") for o in a.over)}
-    lines = list(open(DATA))
-    exs = [json.loads(l) for i, l in enumerate(lines)
-           if a.half == "all" or (i % 2 == 0) == (a.half == "a")][: a.limit]
-    store = pickle.load(open(CACHE, "rb")) if CACHE.exists() else {}
-    eng = Engine()
-    pr = eng.pruner("table")
-    hub = pr.hub
-    made = {n: Memo(hub.get(n), n, store) for n in ("bm25", "static", "dense")}
-    hub.get = lambda n: made.get(n) or hub.__class__.get(hub, n)
+    exs = dev_half(a.half, a.limit)
+    eng, pr, store = memo_pruner()
     tw = {f.name for f in dataclasses.fields(pr.weights)}
     pr.weights = dataclasses.replace(pr.weights, **{k: (int(v) if k in ("dense_top",) else v)
                                                     for k, v in over.items() if k in tw})
