@@ -61,6 +61,11 @@ class DocPruner:
         self.options = dict(options or {})
         self.url, self.api_key, self.timeout, self._engine = url, api_key, timeout, engine
 
+    @classmethod
+    def from_fields(cls, f: Any) -> "DocPruner":
+        """From a framework component that carries the same fields (kind, budget, keep, scorer, ...)."""
+        return cls(f.kind, f.budget, f.keep, f.scorer, f.options, f.url, f.api_key, f.timeout, f.engine)
+
     # ----------------------------------------------------------------- requests
     def requests(self, query: str, pieces: list[Piece]) -> list[dict]:
         common = {k: v for k, v in (("budget", self.budget), ("scorer", self.scorer)) if v is not None}

@@ -46,8 +46,7 @@ class CtxPruneCompressor(BaseDocumentCompressor):
     @property
     def pruner(self) -> DocPruner:
         if self._pruner is None:
-            self._pruner = DocPruner(self.kind, self.budget, self.keep, self.scorer, self.options, self.url,
-                                     self.api_key, self.timeout, self.engine)
+            self._pruner = DocPruner.from_fields(self)
         return self._pruner
 
     def _pieces(self, documents: Sequence[Document]) -> list[Piece]:

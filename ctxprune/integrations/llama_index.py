@@ -42,8 +42,7 @@ class CtxPrunePostprocessor(BaseNodePostprocessor):
     @property
     def pruner(self) -> DocPruner:
         if self._pruner is None:
-            self._pruner = DocPruner(self.kind, self.budget, self.keep, self.scorer, self.options, self.url,
-                                     self.api_key, self.timeout, self.engine)
+            self._pruner = DocPruner.from_fields(self)
         return self._pruner
 
     def _pieces(self, nodes: List[NodeWithScore]) -> list[Piece]:
