@@ -4,10 +4,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
-import threading
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -60,30 +56,3 @@ def count(text: str) -> int:
 
 def report(label: str, before: int, after: int) -> str:
     return f"{label}: {before} -> {after} tokens ({100 * (1 - after / max(before, 1)):.0f}% fewer)"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serve_in_thread(app, port: int, ready_path: str | None = None, timeout_s: float = 120):
-    """Run an ASGI app under uvicorn on 127.0.0.1:port in a daemon thread until the block ends."""
-    import httpx
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + timeout_s
-    try:
-        while not server.started or (ready_path and httpx.get(f"http://127.0.0.1:{port}{ready_path}").status_code != 200):
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError(f"server on port {port} did not start")
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

@@ -11,7 +11,8 @@ In production: point ``base_url`` at the sidecar and set CTXPRUNE_UPSTREAM_URL t
 """
 from __future__ import annotations
 
-from _common import count, free_port, load_jsonl, parser, report, serve_in_thread
+from _common import count, load_jsonl, parser, report
+from ctxprune_service.embedded import free_port, serve_in_thread
 
 KEY = "example-key"
 

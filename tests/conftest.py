@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from pathlib import Path
 
 import pytest
@@ -82,7 +81,4 @@ def client(engine):
         yield c
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from ctxprune_service.embedded import free_port  # noqa: E402,F401  (tests import it from here)

@@ -16,7 +16,7 @@ from ctxprune.config import Settings
 from ctxprune.contract import Budget
 from ctxprune.pruners.passages import PassagesResult
 from tests.conftest import free_port
-from tests.live_server import serve_in_thread
+from ctxprune_service.embedded import serve_in_thread  # noqa: E402
 
 KEY = "client-test-key"
 HAS_AUTH = "api_keys" in Settings.model_fields  # API keys and the chat proxy come with the middleware branch
@@ -41,11 +41,11 @@ def server(engine):
     from ctxprune_service.app import create_app
 
     extra = {}
-    with serve_in_thread(stub_upstream(), free_port(), ready_path=None) as up:
+    with serve_in_thread(stub_upstream(), free_port()) as up:
         if HAS_AUTH:
             extra = {"api_keys": KEY, "upstream_url": f"{up}/v1"}
         settings = Settings(redis_url=None, warm_up_on_start=False, **extra)
-        with serve_in_thread(create_app(settings, engine=engine), free_port()) as url:
+        with serve_in_thread(create_app(settings, engine=engine), free_port(), ready_path="/readyz") as url:
             yield url
 
 

@@ -66,12 +66,12 @@ def test_example_runs_and_prunes(script):
 def test_rag_example_through_the_client(engine):
     """The same example with --url: the typed client against a real sidecar."""
     from ctxprune_service.app import create_app
-    from tests.live_server import serve_in_thread
+    from ctxprune_service.embedded import serve_in_thread
 
     needs("passages")
     extra = {"api_keys": "ex-key"} if "api_keys" in Settings.model_fields else {}
     with serve_in_thread(create_app(Settings(redis_url=None, warm_up_on_start=False, **extra), engine=engine),
-                         free_port()) as url:
+                         free_port(), ready_path="/readyz") as url:
         out = run("rag_faiss.py", "--url", url, "--questions", "2", "--records", "10", "--api-key", "ex-key")
     m = TOTAL.search(out)
     assert m and 0 < int(m.group(2)) < int(m.group(1)), out[-2000:]

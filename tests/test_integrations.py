@@ -16,7 +16,7 @@ from ctxprune.integrations.langchain import CtxPruneCompressor, CtxPruneEmbeddin
 from ctxprune.textproc import normalize  # noqa: E402
 from ctxprune.tokens import get_counter  # noqa: E402
 from tests.conftest import free_port, load_dev  # noqa: E402
-from tests.live_server import serve_in_thread  # noqa: E402
+from ctxprune_service.embedded import serve_in_thread  # noqa: E402
 
 KEY = "integ-test-key"
 HAS_AUTH = "api_keys" in Settings.model_fields
@@ -152,7 +152,7 @@ def sidecar(engine):
 
     extra = {"api_keys": KEY} if HAS_AUTH else {}
     with serve_in_thread(create_app(Settings(redis_url=None, warm_up_on_start=False, **extra), engine=engine),
-                         free_port()) as url:
+                         free_port(), ready_path="/readyz") as url:
         yield url
 
 

@@ -11,7 +11,8 @@ from ctxprune.config import Settings
 from ctxprune.pruners import available_kinds
 from ctxprune.tokens import get_counter
 from tests.conftest import free_port, load_dev
-from tests.stub_upstream import ANSWER, make_stub, serve_in_thread
+from ctxprune_service.embedded import serve_in_thread
+from tests.stub_upstream import ANSWER, make_stub
 
 openai = pytest.importorskip("openai")
 KEY = "proxy-test-key"
@@ -29,7 +30,7 @@ def stack(engine):
     with serve_in_thread(stub, up_port) as up_url:
         settings = Settings(redis_url=None, api_keys=KEY, upstream_url=f"{up_url}/v1", upstream_api_key="upstream-secret",
                             warm_up_on_start=False)
-        with serve_in_thread(create_app(settings, engine=engine), port, wait_path="/readyz") as url:
+        with serve_in_thread(create_app(settings, engine=engine), port, ready_path="/readyz") as url:
             yield url, received
 
 

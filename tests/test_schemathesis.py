@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 
 from ctxprune.config import Settings  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
-from tests.stub_upstream import make_stub, serve_in_thread  # noqa: E402
+from ctxprune_service.embedded import serve_in_thread  # noqa: E402
+from tests.stub_upstream import make_stub  # noqa: E402
 
 pytestmark = pytest.mark.slow
 KEY = "fuzz-key"
@@ -24,7 +25,7 @@ def api_schema(engine):
     with serve_in_thread(stub, free_port()) as up:
         s = Settings(redis_url=None, api_keys=KEY, upstream_url=f"{up}/v1", warm_up_on_start=False,
                      max_body_bytes=1024 * 1024)
-        with serve_in_thread(create_app(s, engine=engine), free_port(), wait_path="/readyz") as url:
+        with serve_in_thread(create_app(s, engine=engine), free_port(), ready_path="/readyz") as url:
             schema = schemathesis.openapi.from_url(f"{url}/openapi.json", headers=AUTH)
             schema.base_url = url
             yield schema
