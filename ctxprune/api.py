@@ -28,7 +28,8 @@ class Engine:
 
     def __init__(self, settings: Settings | None = None, cache: Cache | None = None):
         self.settings = settings or get_settings()
-        configure_runtime(self.settings.torch_threads, self.settings.batch_max, self.settings.batch_wait_ms)
+        configure_runtime(self.settings.torch_threads, self.settings.batch_max, self.settings.batch_wait_ms,
+                          self.settings.onnx_lanes)
         self.cache = cache if cache is not None else make_cache(
             self.settings.redis_url, max_entries=self.settings.cache_size, ttl_s=self.settings.cache_ttl_s,
             timeout_s=self.settings.redis_timeout_s, retry_s=self.settings.redis_retry_s)
