@@ -4,6 +4,7 @@ off by default, and through REST."""
 from __future__ import annotations
 
 import asyncio
+import os
 import json
 import re
 
@@ -91,7 +92,8 @@ def test_descriptions_used_and_cached(fresh):
     body, headers = received[0]["body"], received[0]["headers"]
     assert body["model"] == "stub-model" and headers["authorization"] == "Bearer describer-secret"
     prompt = body["messages"][-1]["content"]
-    for name, kind, example in [("Year", "date", "2014"), ("Title", "identifier", "Unity"), ("Role", "identifier", "Pippa")]:
+    for name, kind, example in [("Year", "date", "2014"), ("Title", "identifier", "Unity"),
+                                ("Role", "identifier", "Pippa")]:
         assert re.search(rf'^- "{name}": {kind}, e\.g\. .*{example}', prompt, re.M), prompt
     assert "Sophie Cookson — Film" in prompt
     # the same table again: from the cache, no request
@@ -171,7 +173,7 @@ def test_too_wide_tables_are_not_sent(fresh):
 
 
 def test_off_by_default(monkeypatch):
-    for k in [k for k in __import__("os").environ if k.startswith("CTXPRUNE_TABLE_DESCRIBER")]:
+    for k in [k for k in os.environ if k.startswith("CTXPRUNE_TABLE_DESCRIBER")]:
         monkeypatch.delenv(k)
     s = Settings(_env_file=None)
     assert s.table_describer_url is None and LLMDescriber.from_settings(s) is None

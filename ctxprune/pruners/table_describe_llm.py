@@ -197,8 +197,8 @@ class LLMDescriber:
             raise DescriberError(f"timeout after {self.timeout_s:g}s", endpoint=True) from None
         except httpx.HTTPError as exc:
             raise DescriberError(f"unreachable ({type(exc).__name__})", endpoint=True) from None
-        if r.status_code != 200:
-            raise DescriberError(f"HTTP {r.status_code}", endpoint=True)  # 5xx, 429, and 401/404 (key, model) that won't mend soon
+        if r.status_code != 200:  # 5xx and 429, but also 401 / 404 (key, model), which won't mend by themselves soon
+            raise DescriberError(f"HTTP {r.status_code}", endpoint=True)
         try:
             return r.json()["choices"][0]["message"]["content"]
         except (ValueError, KeyError, IndexError, TypeError):
