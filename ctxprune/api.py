@@ -44,6 +44,7 @@ class Engine:
         with self._lock:
             if kind not in self._pruners:
                 self._pruners[kind] = pruner_class(kind)(self.hub, self.counter, self.settings)
+                self._pruners[kind].cache = self.cache
             return self._pruners[kind]
 
     def warm_up(self, kinds: list[str] | None = None) -> None:
@@ -113,7 +114,7 @@ class Engine:
         result.stats.cache = "miss" if use_cache else "off"
         result.stats.latency_ms = round(1000 * (time.perf_counter() - t0), 3)
         body = result.model_dump(mode="json") if (as_dict or key is not None) else None
-        if key is not None:
+        if key is not None and result._cacheable:
             self.cache.set(key, json.dumps(body, ensure_ascii=False).encode())
         REQUESTS.labels(kind=kind, cache=result.stats.cache).inc()
         LATENCY.labels(kind=kind).observe(time.perf_counter() - t0)

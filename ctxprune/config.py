@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     proxy_ratio: float = Field(0.5, gt=0, le=1, description="default budget (share of tokens) for documents the proxy prunes")
     proxy_min_tokens: int = Field(200, ge=1, description="blocks shorter than this are never pruned by the proxy")
 
+    # optional LLM-written table column descriptions (off while the URL is unset; docs/table.md)
+    table_describer_url: str | None = Field(
+        None, description="OpenAI-compatible base URL asked for table column descriptions, e.g. http://host:8080/v1")
+    table_describer_model: str = Field("gpt-4o-mini", description="model name sent to the table describer endpoint")
+    table_describer_api_key: str | None = None
+    table_describer_timeout_s: float = Field(10.0, gt=0, description="after this the generated descriptions are used")
+    table_describer_retry_s: float = Field(
+        30.0, ge=0, description="after an endpoint failure, use the generated descriptions this long before asking again")
+
     # serving
     host: str = "127.0.0.1"
     port: int = 8000
