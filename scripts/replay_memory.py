@@ -33,7 +33,11 @@ from scripts.dev_memory import load  # noqa: E402
 def prepare(rows: list[dict], cache: Path):
     """Per conversation: request, index; per question: embedding. Pickled to ``cache``."""
     if cache.exists():
-        return pickle.loads(cache.read_bytes())
+        convs, qvecs = pickle.loads(cache.read_bytes())
+        for _, idx in convs.values():  # indexes pickled before a field was added
+            if getattr(idx, "turn_words", None) is None:
+                idx.turn_words = [frozenset(d) for d in idx.turn_bm25.doc_freqs]
+        return convs, qvecs
     eng = Engine()
     eng.warm_up(["memory"])
     pruner = eng.pruner("memory")
@@ -53,6 +57,35 @@ def prepare(rows: list[dict], cache: Path):
     data = (convs, qvecs)
     cache.write_bytes(pickle.dumps(data))
     return data
+
+
+_ENGINE: list = []
+_CVEC: dict = {}
+
+
+def content_vec(query: str, idx, w, cache: Path) -> np.ndarray | None:
+    """Embedding of the question without the speakers' names (memoised on disk next to ``cache``)."""
+    from ctxprune.pruners.memory_score import named_speakers, without_names
+
+    if not w.strip_names:
+        return None
+    text = without_names(query, named_speakers(idx, query))
+    path = cache.with_suffix(".cvec.pkl")
+    if not _CVEC and path.exists():
+        _CVEC.update(pickle.loads(path.read_bytes()))
+    if text not in _CVEC:
+        if not _ENGINE:
+            eng = Engine()
+            eng.warm_up(["memory"])
+            _ENGINE.append(eng)
+        _CVEC[text] = np.asarray(_ENGINE[0].hub.get("dense").embed([text])[0])
+        _CVEC["__dirty__"] = True
+    return _CVEC[text]
+
+
+def save_cvec(cache: Path) -> None:
+    if _CVEC.pop("__dirty__", False):
+        cache.with_suffix(".cvec.pkl").write_bytes(pickle.dumps(_CVEC))
 
 
 def select(pruner_cls, req, idx, cand, final, limit) -> set[int]:
@@ -95,7 +128,8 @@ def main() -> None:
             req, idx = convs[key]
             if key not in pair_cache:
                 pair_cache[key] = partners(idx)
-            cand, sc = score_turns(idx, ex["query"], *qvecs[ex["query"]], w, pair_cache[key])
+            cand, sc = score_turns(idx, ex["query"], *qvecs[ex["query"]], w, pair_cache[key],
+                                   content_vec(ex["query"], idx, w, Path(a.cache)))
             ids = {f"{req.sessions[idx.session_of[i]].turns[idx.position[i]].id}": i for i in range(idx.n)}
             gold = [g for g in ex["gold"]["evidence_dia_ids"] if g in ids]
             if not gold:
@@ -107,6 +141,7 @@ def main() -> None:
                 rec[r][ex["meta"]["category_name"]].append(v)
                 row[str(r)] = v
             dump.append(row)
+        save_cvec(Path(a.cache))
         out = {"variant": variant}
         for r in ratios:
             allv = [v for vs in rec[r].values() for v in vs]

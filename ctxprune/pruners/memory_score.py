@@ -10,11 +10,13 @@ with the turn it belongs to.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from ctxprune.pruners.memory_index import HistoryIndex
+from ctxprune.pruners.memory_ranker import ranker
 from ctxprune.pruners.memory_scope import Scope, proximity
 from ctxprune.pruners.memory_time import relative_mentions
 from ctxprune.scoring import minmax
@@ -38,6 +40,12 @@ class MemoryWeights:
     informative: float = 0.45  # prior for turns with specific content (summed IDF), min-max over the candidates
     opening: float = 0.05  # prior for a session's first turn, where people tell their news
     candidates: int = 600  # long histories: turns kept for fine scoring
+    other_speaker: float = 0.0  # penalty for the other speaker's turns when the question names one person
+    strip_names: int = 0  # relevance against the question without the named speakers: 1 BM25, 2 BM25 and MiniLM
+    hop2_words: int = 0  # second pass: expand with this many rarest words of each seed turn (0: the whole turn)
+    diversity: float = 0.0  # penalty per rank for a session's turns beyond its best ``per_session``
+    per_session: int = 2
+    learned: int = 0  # 1: combine the signals with the packaged learned ranker (see memory_ranker)
 
 
 @dataclass
@@ -45,7 +53,7 @@ class TurnScores:
     final: np.ndarray
     first: np.ndarray  # first-pass relevance
     second: np.ndarray
-    session: np.ndarray  # coarse score per session
+    session: np.ndarray  # per candidate: the coarse score of its session
     temporal: np.ndarray | None  # per turn, None without a scope
     partner_of: np.ndarray  # -1 or the turn a Q/A partner was lifted by
 
@@ -117,6 +125,19 @@ def named_speakers(idx: HistoryIndex, query: str) -> set[str]:
     return {s for s in set(idx.speakers) if s and set(words(s, drop_stop=False)) and set(words(s, drop_stop=False)) <= q}
 
 
+def without_names(query: str, names: set[str]) -> str:
+    """The question without the names of the speakers it mentions ("Which cities has Jon visited?"
+    -> "Which cities has visited?"). Every turn line starts with its speaker's name, so a name in the
+    question makes the shortest turns of that speaker look most relevant (BM25 length normalisation,
+    and the name dominates a short turn's embedding); who said a turn is scored on its own."""
+    out = query
+    for name in names:
+        for part in re.findall(r"[^\W_]+", name):
+            out = re.sub(rf"\b{re.escape(part)}(?:['’]s)?\b", " ", out, flags=re.IGNORECASE)
+    out = " ".join(out.split())
+    return out if words(out) else query
+
+
 def priors(idx: HistoryIndex, cand: np.ndarray, w: MemoryWeights) -> np.ndarray:
     """Question-independent priors of the candidate turns: informativeness and session openings."""
     out = np.zeros(len(cand))
@@ -142,34 +163,125 @@ def candidates(idx: HistoryIndex, query: str, qvec: np.ndarray, w: MemoryWeights
     return np.unique(np.concatenate([dense_ids, sparse_ids, in_top]))
 
 
-def score_turns(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | None, w: MemoryWeights,
-                pairs: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, TurnScores]:
-    """Candidate turn ids and their scores (arrays over the candidates)."""
-    cand = candidates(idx, query, qvec, w)
-    s1 = _with_neighbours(_pass(idx, query, qvec, cand, w), idx, cand, w.neighbour)
-    sess = session_scores(idx, query, qvec, s1, cand, scope)
-    # multi-hop: expand the query with the best first-pass turns of distinct sessions
+#: names of the per-turn signals the learned combination reads (see ``signals``)
+FEATURES = ("first", "sparse", "dense", "cosine", "second", "second_sparse", "session", "session_rank", "turn_rank",
+            "neighbour", "temporal", "speaker_named", "other_named", "informative", "opening", "asks", "log_cost",
+            "partner_first", "new_words")
+
+
+def _seeds(idx: HistoryIndex, cand: np.ndarray, s1: np.ndarray, k: int) -> list[int]:
+    """The best first-pass turns of ``k`` distinct sessions."""
     seeds, seen = [], set()
     for j in np.argsort(-s1):
         si = int(idx.session_of[cand[j]])
         if si not in seen:
             seeds.append(int(cand[j]))
             seen.add(si)
-        if len(seeds) == w.seeds:
+        if len(seeds) == k:
             break
-    q2 = qvec + 0.5 * idx.emb[seeds].mean(axis=0) if seeds else qvec
+    return seeds
+
+
+def _salient(idx: HistoryIndex, i: int, k: int) -> str:
+    """What a first-hop turn adds to the question: its ``k`` rarest words (the things it names),
+    without its speaker's name; the whole turn when ``k`` is 0."""
+    if not k or idx.turn_words is None or idx.turn_bm25 is None:
+        return idx.score_texts[i]
+    idf = idx.turn_bm25.idf
+    name = set(words(idx.speakers[i], drop_stop=False))
+    ws = sorted((t for t in idx.turn_words[i] if t not in name), key=lambda t: -idf.get(t, 0.0))
+    return " ".join(ws[:k])
+
+
+def _rank_in_group(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """0 for the best value of its group, 1 for the second, ..."""
+    order = np.lexsort((-values, groups))
+    rank = np.empty(len(values), dtype=int)
+    start = 0
+    g = groups[order]
+    for k in range(1, len(order) + 1):
+        if k == len(order) or g[k] != g[start]:
+            rank[order[start:k]] = np.arange(k - start)
+            start = k
+    return rank
+
+
+def signals(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | None, w: MemoryWeights,
+            pairs: tuple[np.ndarray, np.ndarray], content_vec: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Candidate turn ids and every per-turn signal (arrays over the candidates), by name.
+    ``content_vec``: the embedding of the question without the speakers' names (``without_names``)."""
+    cand = candidates(idx, query, qvec, w)
+    named = named_speakers(idx, query)
+    content = without_names(query, named) if w.strip_names else query
+    cvec = content_vec if w.strip_names >= 2 and content_vec is not None else qvec
+    if w.strip_names == 3 and content_vec is not None:  # both: the named person and the content
+        cvec = (qvec + content_vec) / (np.linalg.norm(qvec + content_vec) + 1e-9)
+    sparse = minmax(idx.bm25_turns(content, cand))
+    cosine = idx.emb[cand] @ cvec
+    dense = minmax(cosine)
+    raw1 = w.sparse * sparse + (1 - w.sparse) * dense
+    s1 = _with_neighbours(raw1, idx, cand, w.neighbour)
+    sess = session_scores(idx, query, qvec, s1, cand, scope)
+    seeds = _seeds(idx, cand, s1, w.seeds)  # multi-hop: expand the query with the best first-pass evidence
+    q2 = cvec + 0.5 * idx.emb[seeds].mean(axis=0) if seeds else cvec
     q2 = q2 / (np.linalg.norm(q2) + 1e-9)
-    expanded = " ".join([query, *(idx.score_texts[i] for i in seeds)])
-    s2 = _with_neighbours(_pass(idx, expanded, q2, cand, w), idx, cand, w.neighbour)
-    final = (1 - w.hop2) * s1 + w.hop2 * s2 + w.session * sess[idx.session_of[cand]]
-    temporal = None
+    expanded = " ".join([content, *(_salient(idx, i, w.hop2_words) for i in seeds)])
+    sparse2 = minmax(idx.bm25_turns(expanded, cand))
+    s2 = _with_neighbours(w.sparse * sparse2 + (1 - w.sparse) * minmax(idx.emb[cand] @ q2), idx, cand, w.neighbour)
+    so = idx.session_of[cand]
+    srank = np.empty(len(sess), dtype=int)
+    srank[np.argsort(-sess)] = np.arange(len(sess))
+    temporal = np.zeros(len(cand))
     if scope is not None and (scope.span.start is not None or scope.span.end is not None):
         temporal = temporal_consistency(idx, scope, cand, idx.score_texts)
-        final = final + w.temporal * temporal
-    named = named_speakers(idx, query)
-    if named and w.speaker:
-        final = final + w.speaker * np.array([idx.speakers[i] in named for i in cand], dtype=float)
-    final = final + priors(idx, cand, w)
+    speakers = np.array([idx.speakers[i] for i in cand], dtype=object)
+    is_named = np.array([sp in named for sp in speakers], dtype=float)
+    other = np.zeros(len(cand))
+    if len(named) == 1:  # the question is about one person: the other's turns are asked of or told to them
+        other = 1.0 - is_named
+    full1 = np.zeros(idx.n)
+    full1[cand] = raw1
+    neighbour = (s1 - (1 - w.neighbour) * raw1) / w.neighbour if w.neighbour else np.zeros(len(cand))
+    partner = np.maximum(np.where(pairs[0][cand] >= 0, full1[pairs[0][cand]], 0.0),
+                         np.where(pairs[1][cand] >= 0, full1[pairs[1][cand]], 0.0))
+    qwords = set(words(query))
+    new_words = np.zeros(len(cand))
+    if idx.turn_words is not None:
+        new_words = np.array([len(qwords & idx.turn_words[i]) / (len(qwords) or 1) for i in cand])
+    sig = {"first": s1, "sparse": sparse, "dense": dense, "cosine": cosine, "second": s2, "second_sparse": sparse2,
+           "session": sess[so], "session_rank": 1.0 / (1.0 + srank[so]), "turn_rank": 1.0 / (1.0 + _rank_in_group(s1, so)),
+           "neighbour": neighbour, "temporal": temporal, "speaker_named": is_named, "other_named": other,
+           "informative": minmax(idx.informative[cand]) if idx.informative is not None else np.zeros(len(cand)),
+           "opening": idx.opens_session[cand].astype(float) if idx.opens_session is not None else np.zeros(len(cand)),
+           "asks": np.array(["?" in idx.lines[i] for i in cand], dtype=float),
+           "log_cost": np.log(idx.costs[cand].astype(float)), "partner_first": partner, "new_words": new_words}
+    return cand, sig
+
+
+def fixed_combination(sig: dict[str, np.ndarray], w: MemoryWeights, has_scope: bool) -> np.ndarray:
+    """The documented hand-set combination of the signals (used when no learned ranker is packaged)."""
+    final = (1 - w.hop2) * sig["first"] + w.hop2 * sig["second"] + w.session * sig["session"]
+    if has_scope:
+        final = final + w.temporal * sig["temporal"]
+    final = final + w.speaker * sig["speaker_named"] - w.other_speaker * sig["other_named"]
+    final = final + w.informative * sig["informative"] + w.opening * sig["opening"]
+    return final
+
+
+def score_turns(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | None, w: MemoryWeights,
+                pairs: tuple[np.ndarray, np.ndarray], content_vec: np.ndarray | None = None) -> tuple[np.ndarray, TurnScores]:
+    """Candidate turn ids and their scores (arrays over the candidates)."""
+    cand, sig = signals(idx, query, qvec, scope, w, pairs, content_vec)
+    has_scope = scope is not None and (scope.span.start is not None or scope.span.end is not None)
+    model = ranker() if w.learned else None
+    if model is not None:
+        final = model.score(sig)
+    else:
+        final = fixed_combination(sig, w, has_scope)
+    if w.diversity:  # the 3rd, 4th, ... best turn of a session yields to near-equal turns of other sessions
+        rank = _rank_in_group(final, idx.session_of[cand])
+        final = final - w.diversity * np.maximum(rank - w.per_session + 1, 0)
+    temporal = sig["temporal"] if has_scope else None
     lifted = np.full(len(cand), -1)
     pos = {int(t): j for j, t in enumerate(cand)}
     base = final.copy()
@@ -182,4 +294,5 @@ def score_turns(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | 
             if p >= 0 and p in pos and share * base[pos[p]] > final[j]:
                 final[j] = share * base[pos[p]]
                 lifted[j] = p
-    return cand, TurnScores(final=final, first=s1, second=s2, session=sess, temporal=temporal, partner_of=lifted)
+    return cand, TurnScores(final=final, first=sig["first"], second=sig["second"], session=sig["session"],
+                            temporal=temporal, partner_of=lifted)
