@@ -45,6 +45,8 @@ class MemoryWeights:
     hop2_words: int = 0  # second pass: expand with this many rarest words of each seed turn (0: the whole turn)
     diversity: float = 0.0  # penalty per rank for a session's turns beyond its best ``per_session``
     per_session: int = 2
+    partner_other: float = 1.0  # share of the partner lift left for the other speaker's turns (one person named)
+    centre: float = 0.0  # relevance on turn embeddings minus this share of their speaker's mean (see centred)
     learned: int = 0  # 1: combine the signals with the packaged learned ranker (see memory_ranker)
 
 
@@ -193,6 +195,25 @@ def _salient(idx: HistoryIndex, i: int, k: int) -> str:
     return " ".join(ws[:k])
 
 
+def centred(idx: HistoryIndex, alpha: float) -> np.ndarray:
+    """Turn embeddings minus ``alpha`` times their speaker's mean turn embedding, re-normalised:
+    what a turn says beyond what all of its speaker's turns share (their name heads every line,
+    and much of their small talk is alike). Computed once per history and kept on the index."""
+    key = ("centred", alpha)
+    hit = idx.derived.get(key)
+    if hit is not None:
+        return hit
+    names = sorted(set(idx.speakers))
+    code = np.array([names.index(s) for s in idx.speakers], dtype=int) if idx.n else np.zeros(0, int)
+    mean = np.zeros((len(names), idx.emb.shape[1]), dtype=np.float32)
+    np.add.at(mean, code, idx.emb)
+    mean /= np.maximum(np.bincount(code, minlength=len(names)), 1)[:, None]
+    out = idx.emb - alpha * mean[code]
+    out /= np.linalg.norm(out, axis=1, keepdims=True) + 1e-9
+    idx.derived[key] = out.astype(np.float32)
+    return idx.derived[key]
+
+
 def _rank_in_group(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """0 for the best value of its group, 1 for the second, ..."""
     order = np.lexsort((-values, groups))
@@ -217,7 +238,8 @@ def signals(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | None
     if w.strip_names == 3 and content_vec is not None:  # both: the named person and the content
         cvec = (qvec + content_vec) / (np.linalg.norm(qvec + content_vec) + 1e-9)
     sparse = minmax(idx.bm25_turns(content, cand))
-    cosine = idx.emb[cand] @ cvec
+    emb = centred(idx, w.centre)[cand] if w.centre else idx.emb[cand]
+    cosine = emb @ cvec
     dense = minmax(cosine)
     raw1 = w.sparse * sparse + (1 - w.sparse) * dense
     s1 = _with_neighbours(raw1, idx, cand, w.neighbour)
@@ -227,7 +249,7 @@ def signals(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | None
     q2 = q2 / (np.linalg.norm(q2) + 1e-9)
     expanded = " ".join([content, *(_salient(idx, i, w.hop2_words) for i in seeds)])
     sparse2 = minmax(idx.bm25_turns(expanded, cand))
-    s2 = _with_neighbours(w.sparse * sparse2 + (1 - w.sparse) * minmax(idx.emb[cand] @ q2), idx, cand, w.neighbour)
+    s2 = _with_neighbours(w.sparse * sparse2 + (1 - w.sparse) * minmax(emb @ q2), idx, cand, w.neighbour)
     so = idx.session_of[cand]
     srank = np.empty(len(sess), dtype=int)
     srank[np.argsort(-sess)] = np.arange(len(sess))
@@ -285,14 +307,18 @@ def score_turns(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | 
     lifted = np.full(len(cand), -1)
     pos = {int(t): j for j, t in enumerate(cand)}
     base = final.copy()
+    # a question about one person: the other speaker's turns are rarely evidence (4 % of the gold
+    # turns of such LoCoMo questions), also when they ask what the person then answers
+    other = sig["other_named"] > 0
     for partner_of, share in ((pairs[1], w.partner_answer), (pairs[0], w.partner_question)):
         # pairs[1][a] is the question before answer a: an answer is lifted by its question, and vice versa
         if share <= 0:
             continue
         for j, t in enumerate(cand):
             p = int(partner_of[t])
-            if p >= 0 and p in pos and share * base[pos[p]] > final[j]:
-                final[j] = share * base[pos[p]]
+            s = share * w.partner_other if other[j] else share
+            if p >= 0 and p in pos and s * base[pos[p]] > final[j]:
+                final[j] = s * base[pos[p]]
                 lifted[j] = p
     return cand, TurnScores(final=final, first=sig["first"], second=sig["second"], session=sig["session"],
                             temporal=temporal, partner_of=lifted)
