@@ -35,8 +35,6 @@ def prepare(rows: list[dict], cache: Path):
     if cache.exists():
         convs, qvecs = pickle.loads(cache.read_bytes())
         for _, idx in convs.values():  # indexes pickled before a field was added
-            if "derived" not in idx.__dict__:
-                idx.derived = {}
             if getattr(idx, "turn_words", None) is None:
                 idx.turn_words = [frozenset(d) for d in idx.turn_bm25.doc_freqs]
         return convs, qvecs
@@ -90,34 +88,10 @@ def save_cvec(cache: Path) -> None:
         cache.with_suffix(".cvec.pkl").write_bytes(pickle.dumps(_CVEC))
 
 
-def select_opened(idx, score, dup_of, limit, bonus) -> set[int]:
-    """Greedy where a turn of a session already opened gains ``bonus`` (its header is paid)."""
-    ok = np.flatnonzero((dup_of < 0) & (score > -1))
-    price_turn = idx.costs[ok].astype(int)
-    hdr = idx.header_costs[idx.session_of[ok]].astype(int)
-    so = idx.session_of[ok]
-    opened = np.zeros(len(idx.header_costs), bool)
-    alive = np.ones(len(ok), bool)
-    used, kept = 0, set()
-    base = score[ok]
-    while alive.any():
-        adj = np.where(alive, base + bonus * opened[so], -np.inf)
-        j = int(np.argmax(adj))
-        alive[j] = False
-        p = price_turn[j] + (0 if opened[so[j]] else hdr[j])
-        if used + p <= limit:
-            used += p
-            kept.add(int(ok[j]))
-            opened[so[j]] = True
-    return kept
-
-
-def select(pruner_cls, req, idx, cand, final, limit, opened_bonus: float = 0.0) -> set[int]:
+def select(pruner_cls, req, idx, cand, final, limit) -> set[int]:
     score = np.full(idx.n, -1.0)
     score[cand] = final
     dup_of = pruner_cls._duplicates(idx, score)
-    if opened_bonus:
-        return select_opened(idx, score, dup_of, limit, opened_bonus)
     cands = [Candidate(int(i), float(score[i]), int(idx.costs[i]), False, group=str(idx.session_of[i]))
              for i in range(idx.n) if dup_of[i] < 0]
     group_cost = {str(si): int(c) for si, c in enumerate(idx.header_costs)}
@@ -145,8 +119,7 @@ def main() -> None:
     base = MemoryPruner.weights
     pair_cache = {}
     for variant in a.variant or [""]:
-        kv = {k: type(getattr(base, k))(v) for k, v in (x.split("=") for x in variant.split(",") if x) if k != "opened"}
-        ob = float(dict(x.split("=") for x in variant.split(",") if x).get("opened", 0))
+        kv = {k: type(getattr(base, k))(v) for k, v in (x.split("=") for x in variant.split(",") if x)}
         w = replace(base, **kv)
         rec = {r: defaultdict(list) for r in ratios}
         dump = []
@@ -163,7 +136,7 @@ def main() -> None:
                 continue
             row = {"id": ex["id"], "cat": ex["meta"]["category_name"]}
             for r in ratios:
-                kept = select(MemoryPruner, req, idx, cand, sc.final, int(r * idx.tokens_in), ob)
+                kept = select(MemoryPruner, req, idx, cand, sc.final, int(r * idx.tokens_in))
                 v = sum(ids[g] in kept for g in gold) / len(gold)
                 rec[r][ex["meta"]["category_name"]].append(v)
                 row[str(r)] = v

@@ -76,7 +76,6 @@ class HistoryIndex:
     informative: np.ndarray | None = None  # per turn: how much specific content it carries (see informativeness)
     opens_session: np.ndarray | None = None  # per turn: True for the first turn of its session
     turn_words: list[frozenset] | None = None  # per turn: its distinct scoring words
-    derived: dict = field(default_factory=dict)  # question-independent arrays computed on first use
 
     @property
     def n(self) -> int:

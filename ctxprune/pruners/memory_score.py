@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ctxprune.pruners.memory_index import HistoryIndex
-from ctxprune.pruners.memory_ranker import ranker
 from ctxprune.pruners.memory_scope import Scope, proximity
 from ctxprune.pruners.memory_time import relative_mentions
 from ctxprune.scoring import minmax
@@ -40,14 +39,8 @@ class MemoryWeights:
     informative: float = 0.45  # prior for turns with specific content (summed IDF), min-max over the candidates
     opening: float = 0.05  # prior for a session's first turn, where people tell their news
     candidates: int = 600  # long histories: turns kept for fine scoring
-    other_speaker: float = 0.0  # penalty for the other speaker's turns when the question names one person
-    strip_names: int = 0  # relevance against the question without the named speakers: 1 BM25, 2 BM25 and MiniLM
-    hop2_words: int = 0  # second pass: expand with this many rarest words of each seed turn (0: the whole turn)
-    diversity: float = 0.0  # penalty per rank for a session's turns beyond its best ``per_session``
-    per_session: int = 2
-    partner_other: float = 1.0  # share of the partner lift left for the other speaker's turns (one person named)
-    centre: float = 0.0  # relevance on turn embeddings minus this share of their speaker's mean (see centred)
-    learned: int = 0  # 1: combine the signals with the packaged learned ranker (see memory_ranker)
+    strip_names: int = 1  # relevance against the question without the speakers it names (0: the whole question)
+    hop2_words: int = 8  # second pass: expand with this many rarest words of each seed turn (0: the whole turn)
 
 
 @dataclass
@@ -165,12 +158,6 @@ def candidates(idx: HistoryIndex, query: str, qvec: np.ndarray, w: MemoryWeights
     return np.unique(np.concatenate([dense_ids, sparse_ids, in_top]))
 
 
-#: names of the per-turn signals the learned combination reads (see ``signals``)
-FEATURES = ("first", "sparse", "dense", "cosine", "second", "second_sparse", "session", "session_rank", "turn_rank",
-            "neighbour", "temporal", "speaker_named", "other_named", "informative", "opening", "asks", "log_cost",
-            "partner_first", "new_words")
-
-
 def _seeds(idx: HistoryIndex, cand: np.ndarray, s1: np.ndarray, k: int) -> list[int]:
     """The best first-pass turns of ``k`` distinct sessions."""
     seeds, seen = [], set()
@@ -195,97 +182,47 @@ def _salient(idx: HistoryIndex, i: int, k: int) -> str:
     return " ".join(ws[:k])
 
 
-def centred(idx: HistoryIndex, alpha: float) -> np.ndarray:
-    """Turn embeddings minus ``alpha`` times their speaker's mean turn embedding, re-normalised:
-    what a turn says beyond what all of its speaker's turns share (their name heads every line,
-    and much of their small talk is alike). Computed once per history and kept on the index."""
-    key = ("centred", alpha)
-    hit = idx.derived.get(key)
-    if hit is not None:
-        return hit
-    names = sorted(set(idx.speakers))
-    code = np.array([names.index(s) for s in idx.speakers], dtype=int) if idx.n else np.zeros(0, int)
-    mean = np.zeros((len(names), idx.emb.shape[1]), dtype=np.float32)
-    np.add.at(mean, code, idx.emb)
-    mean /= np.maximum(np.bincount(code, minlength=len(names)), 1)[:, None]
-    out = idx.emb - alpha * mean[code]
-    out /= np.linalg.norm(out, axis=1, keepdims=True) + 1e-9
-    idx.derived[key] = out.astype(np.float32)
-    return idx.derived[key]
-
-
-def _rank_in_group(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """0 for the best value of its group, 1 for the second, ..."""
-    order = np.lexsort((-values, groups))
-    rank = np.empty(len(values), dtype=int)
-    start = 0
-    g = groups[order]
-    for k in range(1, len(order) + 1):
-        if k == len(order) or g[k] != g[start]:
-            rank[order[start:k]] = np.arange(k - start)
-            start = k
-    return rank
-
-
 def signals(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | None, w: MemoryWeights,
-            pairs: tuple[np.ndarray, np.ndarray], content_vec: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Candidate turn ids and every per-turn signal (arrays over the candidates), by name.
-    ``content_vec``: the embedding of the question without the speakers' names (``without_names``)."""
+            content_vec: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Candidate turn ids and the per-turn signals (arrays over the candidates), by name.
+
+    ``content_vec`` is the embedding of the question without the speakers it names
+    (``without_names``): BM25 reads the question without the names, MiniLM the normalised sum of
+    both embeddings (the named person and what is asked about them); the speaker bonus says who.
+    """
     cand = candidates(idx, query, qvec, w)
     named = named_speakers(idx, query)
     content = without_names(query, named) if w.strip_names else query
-    cvec = content_vec if w.strip_names >= 2 and content_vec is not None else qvec
-    if w.strip_names == 3 and content_vec is not None:  # both: the named person and the content
+    cvec = qvec
+    if w.strip_names and content_vec is not None and content != query:
         cvec = (qvec + content_vec) / (np.linalg.norm(qvec + content_vec) + 1e-9)
-    sparse = minmax(idx.bm25_turns(content, cand))
-    emb = centred(idx, w.centre)[cand] if w.centre else idx.emb[cand]
-    cosine = emb @ cvec
-    dense = minmax(cosine)
-    raw1 = w.sparse * sparse + (1 - w.sparse) * dense
-    s1 = _with_neighbours(raw1, idx, cand, w.neighbour)
+    emb = idx.emb[cand]
+    s1 = _with_neighbours(w.sparse * minmax(idx.bm25_turns(content, cand)) + (1 - w.sparse) * minmax(emb @ cvec),
+                          idx, cand, w.neighbour)
     sess = session_scores(idx, query, qvec, s1, cand, scope)
-    seeds = _seeds(idx, cand, s1, w.seeds)  # multi-hop: expand the query with the best first-pass evidence
+    # multi-hop: expand the question with the best first-pass evidence of distinct sessions, by the
+    # embedding of each seed turn and (for BM25) the rarest words it says: the places, people and things
+    seeds = _seeds(idx, cand, s1, w.seeds)
     q2 = cvec + 0.5 * idx.emb[seeds].mean(axis=0) if seeds else cvec
     q2 = q2 / (np.linalg.norm(q2) + 1e-9)
     expanded = " ".join([content, *(_salient(idx, i, w.hop2_words) for i in seeds)])
-    sparse2 = minmax(idx.bm25_turns(expanded, cand))
-    s2 = _with_neighbours(w.sparse * sparse2 + (1 - w.sparse) * minmax(emb @ q2), idx, cand, w.neighbour)
-    so = idx.session_of[cand]
-    srank = np.empty(len(sess), dtype=int)
-    srank[np.argsort(-sess)] = np.arange(len(sess))
+    s2 = _with_neighbours(w.sparse * minmax(idx.bm25_turns(expanded, cand)) + (1 - w.sparse) * minmax(emb @ q2),
+                          idx, cand, w.neighbour)
     temporal = np.zeros(len(cand))
     if scope is not None and (scope.span.start is not None or scope.span.end is not None):
         temporal = temporal_consistency(idx, scope, cand, idx.score_texts)
-    speakers = np.array([idx.speakers[i] for i in cand], dtype=object)
-    is_named = np.array([sp in named for sp in speakers], dtype=float)
-    other = np.zeros(len(cand))
-    if len(named) == 1:  # the question is about one person: the other's turns are asked of or told to them
-        other = 1.0 - is_named
-    full1 = np.zeros(idx.n)
-    full1[cand] = raw1
-    neighbour = (s1 - (1 - w.neighbour) * raw1) / w.neighbour if w.neighbour else np.zeros(len(cand))
-    partner = np.maximum(np.where(pairs[0][cand] >= 0, full1[pairs[0][cand]], 0.0),
-                         np.where(pairs[1][cand] >= 0, full1[pairs[1][cand]], 0.0))
-    qwords = set(words(query))
-    new_words = np.zeros(len(cand))
-    if idx.turn_words is not None:
-        new_words = np.array([len(qwords & idx.turn_words[i]) / (len(qwords) or 1) for i in cand])
-    sig = {"first": s1, "sparse": sparse, "dense": dense, "cosine": cosine, "second": s2, "second_sparse": sparse2,
-           "session": sess[so], "session_rank": 1.0 / (1.0 + srank[so]), "turn_rank": 1.0 / (1.0 + _rank_in_group(s1, so)),
-           "neighbour": neighbour, "temporal": temporal, "speaker_named": is_named, "other_named": other,
-           "informative": minmax(idx.informative[cand]) if idx.informative is not None else np.zeros(len(cand)),
-           "opening": idx.opens_session[cand].astype(float) if idx.opens_session is not None else np.zeros(len(cand)),
-           "asks": np.array(["?" in idx.lines[i] for i in cand], dtype=float),
-           "log_cost": np.log(idx.costs[cand].astype(float)), "partner_first": partner, "new_words": new_words}
-    return cand, sig
+    return cand, {"first": s1, "second": s2, "session": sess[idx.session_of[cand]], "temporal": temporal,
+                  "speaker_named": np.array([idx.speakers[i] in named for i in cand], dtype=float),
+                  "informative": minmax(idx.informative[cand]) if idx.informative is not None else np.zeros(len(cand)),
+                  "opening": idx.opens_session[cand].astype(float) if idx.opens_session is not None else np.zeros(len(cand))}
 
 
 def fixed_combination(sig: dict[str, np.ndarray], w: MemoryWeights, has_scope: bool) -> np.ndarray:
-    """The documented hand-set combination of the signals (used when no learned ranker is packaged)."""
+    """The documented combination of the signals (docs/memory.md, Method 4)."""
     final = (1 - w.hop2) * sig["first"] + w.hop2 * sig["second"] + w.session * sig["session"]
     if has_scope:
         final = final + w.temporal * sig["temporal"]
-    final = final + w.speaker * sig["speaker_named"] - w.other_speaker * sig["other_named"]
+    final = final + w.speaker * sig["speaker_named"]
     final = final + w.informative * sig["informative"] + w.opening * sig["opening"]
     return final
 
@@ -293,32 +230,21 @@ def fixed_combination(sig: dict[str, np.ndarray], w: MemoryWeights, has_scope: b
 def score_turns(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | None, w: MemoryWeights,
                 pairs: tuple[np.ndarray, np.ndarray], content_vec: np.ndarray | None = None) -> tuple[np.ndarray, TurnScores]:
     """Candidate turn ids and their scores (arrays over the candidates)."""
-    cand, sig = signals(idx, query, qvec, scope, w, pairs, content_vec)
+    cand, sig = signals(idx, query, qvec, scope, w, content_vec)
     has_scope = scope is not None and (scope.span.start is not None or scope.span.end is not None)
-    model = ranker() if w.learned else None
-    if model is not None:
-        final = model.score(sig)
-    else:
-        final = fixed_combination(sig, w, has_scope)
-    if w.diversity:  # the 3rd, 4th, ... best turn of a session yields to near-equal turns of other sessions
-        rank = _rank_in_group(final, idx.session_of[cand])
-        final = final - w.diversity * np.maximum(rank - w.per_session + 1, 0)
+    final = fixed_combination(sig, w, has_scope)
     temporal = sig["temporal"] if has_scope else None
     lifted = np.full(len(cand), -1)
     pos = {int(t): j for j, t in enumerate(cand)}
     base = final.copy()
-    # a question about one person: the other speaker's turns are rarely evidence (4 % of the gold
-    # turns of such LoCoMo questions), also when they ask what the person then answers
-    other = sig["other_named"] > 0
     for partner_of, share in ((pairs[1], w.partner_answer), (pairs[0], w.partner_question)):
         # pairs[1][a] is the question before answer a: an answer is lifted by its question, and vice versa
         if share <= 0:
             continue
         for j, t in enumerate(cand):
             p = int(partner_of[t])
-            s = share * w.partner_other if other[j] else share
-            if p >= 0 and p in pos and s * base[pos[p]] > final[j]:
-                final[j] = s * base[pos[p]]
+            if p >= 0 and p in pos and share * base[pos[p]] > final[j]:
+                final[j] = share * base[pos[p]]
                 lifted[j] = p
     return cand, TurnScores(final=final, first=sig["first"], second=sig["second"], session=sig["session"],
                             temporal=temporal, partner_of=lifted)
