@@ -40,6 +40,7 @@ class MemoryWeights:
     opening: float = 0.05  # prior for a session's first turn, where people tell their news
     candidates: int = 600  # long histories: turns kept for fine scoring
     strip_names: int = 1  # relevance against the question without the speakers it names (0: the whole question)
+    context: float = 0.4  # MiniLM relevance on a turn's embedding plus this share of its neighbours' (in_context)
     hop2_words: int = 8  # second pass: expand with this many rarest words of each seed turn (0: the whole turn)
 
 
@@ -182,6 +183,22 @@ def _salient(idx: HistoryIndex, i: int, k: int) -> str:
     return " ".join(ws[:k])
 
 
+def in_context(idx: HistoryIndex, cand: np.ndarray, share: float) -> np.ndarray:
+    """Embeddings of the candidate turns read with their neighbours in the session: the turn's own
+    plus ``share`` of the turns before and after it, re-normalised. A reply ("Yeah! Let's do it,
+    it'll be fun!") means what the turn before it proposed; a story told over several turns is
+    about what its first turn named. Uses the cached turn embeddings only (no model call)."""
+    e = idx.emb
+    so = idx.session_of
+    out = e[cand].astype(np.float32)
+    if share and idx.n > 1:
+        prev, nxt = np.maximum(cand - 1, 0), np.minimum(cand + 1, idx.n - 1)
+        out = out + share * (e[prev] * ((cand > 0) & (so[prev] == so[cand]))[:, None]
+                             + e[nxt] * ((cand < idx.n - 1) & (so[nxt] == so[cand]))[:, None])
+        out /= np.linalg.norm(out, axis=1, keepdims=True) + 1e-9
+    return out
+
+
 def signals(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | None, w: MemoryWeights,
             content_vec: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Candidate turn ids and the per-turn signals (arrays over the candidates), by name.
@@ -196,7 +213,7 @@ def signals(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | None
     cvec = qvec
     if w.strip_names and content_vec is not None and content != query:
         cvec = (qvec + content_vec) / (np.linalg.norm(qvec + content_vec) + 1e-9)
-    emb = idx.emb[cand]
+    emb = in_context(idx, cand, w.context)
     s1 = _with_neighbours(w.sparse * minmax(idx.bm25_turns(content, cand)) + (1 - w.sparse) * minmax(emb @ cvec),
                           idx, cand, w.neighbour)
     sess = session_scores(idx, query, qvec, s1, cand, scope)
