@@ -182,6 +182,23 @@ def test_second_hop_expands_with_the_rarest_words_of_a_seed(engine):
     assert _salient(idx, seed, 0) == idx.score_texts[seed]
 
 
+def test_turns_are_read_with_their_session_neighbours():
+    from ctxprune.pruners.memory import Session
+    from ctxprune.pruners.memory_score import in_context
+
+    a = [("Ann", "Want to see the Mariners baseball game on Sunday?"), ("Bob", "Yeah! Let's do it.")]
+    ss = [Session(**session("a", "2023-05-01", a)), Session(**session("b", "2023-05-02", [("Ann", "Baseball tickets bought.")]))]
+    idx = memory_index.build_index("k", ss, get_counter().count, HashingEmbedder().embed)
+    cand = np.arange(idx.n)
+    assert np.allclose(in_context(idx, cand, 0.0), idx.emb)
+    ctx = in_context(idx, cand, 0.4)
+    assert np.allclose(np.linalg.norm(ctx, axis=1), 1.0, atol=1e-5)
+    q = HashingEmbedder().embed(["baseball game"])[0]
+    assert ctx[1] @ q > idx.emb[1] @ q  # the reply now carries what it agrees to
+    assert np.allclose(ctx[2], idx.emb[2])  # a session's only turn has no neighbour: sessions do not leak
+    assert np.allclose(in_context(idx, np.array([1]), 0.4), ctx[[1]])  # the same on any candidate subset
+
+
 def test_duplicates_are_dropped(engine):
     dup = ("Bob", "I adopted a puppy named Rex from the shelter yesterday.")
     ss = [session("a", "2023-01-20", [dup] + FILLER), session("b", "2023-01-21", [dup] + FILLER)]
