@@ -2,11 +2,12 @@
 
 Coarse: each session gets a relevance score (BM25 over the session, cosine to the session's mean
 embedding, and its best turn) and, when the question has a time scope, a soft proximity to it.
-Fine: each turn combines its own relevance (BM25 + MiniLM, with a little of its neighbours'),
+Fine: each turn combines its own relevance (BM25 + MiniLM, with a little of its neighbours'; read
+against the question without the speakers it names, the turn's embedding with its neighbours'),
 its session's coarse score and its temporal consistency with the scope (its session date or a
 relative phrase in it, resolved). A second pass re-scores against the query expanded with the
-best first-pass evidence (multi-hop), and the partner turn of a question/answer pair is lifted
-with the turn it belongs to.
+best first-pass evidence (multi-hop: their embeddings, and the rarest words they say), and the
+partner turn of a question/answer pair is lifted with the turn it belongs to.
 """
 from __future__ import annotations
 
@@ -54,11 +55,11 @@ class TurnScores:
     partner_of: np.ndarray  # -1 or the turn a Q/A partner was lifted by
 
 
-def _pass(idx: HistoryIndex, query: str, qvec: np.ndarray, cand: np.ndarray, w: MemoryWeights) -> np.ndarray:
-    """Relevance of the candidate turns to one query (sparse + dense, min-max on the candidates)."""
-    sparse = idx.bm25_turns(query, cand)
-    dense = idx.emb[cand] @ qvec
-    return w.sparse * minmax(sparse) + (1 - w.sparse) * minmax(dense)
+def _pass(idx: HistoryIndex, text: str, vec: np.ndarray, cand: np.ndarray, emb: np.ndarray, w: MemoryWeights) -> np.ndarray:
+    """Relevance of the candidate turns (embeddings ``emb``) to one query: sparse + dense, min-max
+    on the candidates, plus a share of the better adjacent turn."""
+    rel = w.sparse * minmax(idx.bm25_turns(text, cand)) + (1 - w.sparse) * minmax(emb @ vec)
+    return _with_neighbours(rel, idx, cand, w.neighbour)
 
 
 def _with_neighbours(rel: np.ndarray, idx: HistoryIndex, cand: np.ndarray, share: float) -> np.ndarray:
@@ -214,8 +215,7 @@ def signals(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | None
     if w.strip_names and content_vec is not None and content != query:
         cvec = (qvec + content_vec) / (np.linalg.norm(qvec + content_vec) + 1e-9)
     emb = in_context(idx, cand, w.context)
-    s1 = _with_neighbours(w.sparse * minmax(idx.bm25_turns(content, cand)) + (1 - w.sparse) * minmax(emb @ cvec),
-                          idx, cand, w.neighbour)
+    s1 = _pass(idx, content, cvec, cand, emb, w)
     sess = session_scores(idx, query, qvec, s1, cand, scope)
     # multi-hop: expand the question with the best first-pass evidence of distinct sessions, by the
     # embedding of each seed turn and (for BM25) the rarest words it says: the places, people and things
@@ -223,15 +223,13 @@ def signals(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | None
     q2 = cvec + 0.5 * idx.emb[seeds].mean(axis=0) if seeds else cvec
     q2 = q2 / (np.linalg.norm(q2) + 1e-9)
     expanded = " ".join([content, *(_salient(idx, i, w.hop2_words) for i in seeds)])
-    s2 = _with_neighbours(w.sparse * minmax(idx.bm25_turns(expanded, cand)) + (1 - w.sparse) * minmax(emb @ q2),
-                          idx, cand, w.neighbour)
+    s2 = _pass(idx, expanded, q2, cand, emb, w)
     temporal = np.zeros(len(cand))
     if scope is not None and (scope.span.start is not None or scope.span.end is not None):
         temporal = temporal_consistency(idx, scope, cand, idx.score_texts)
     return cand, {"first": s1, "second": s2, "session": sess[idx.session_of[cand]], "temporal": temporal,
                   "speaker_named": np.array([idx.speakers[i] in named for i in cand], dtype=float),
-                  "informative": minmax(idx.informative[cand]) if idx.informative is not None else np.zeros(len(cand)),
-                  "opening": idx.opens_session[cand].astype(float) if idx.opens_session is not None else np.zeros(len(cand))}
+                  "priors": priors(idx, cand, w)}
 
 
 def fixed_combination(sig: dict[str, np.ndarray], w: MemoryWeights, has_scope: bool) -> np.ndarray:
@@ -239,9 +237,7 @@ def fixed_combination(sig: dict[str, np.ndarray], w: MemoryWeights, has_scope: b
     final = (1 - w.hop2) * sig["first"] + w.hop2 * sig["second"] + w.session * sig["session"]
     if has_scope:
         final = final + w.temporal * sig["temporal"]
-    final = final + w.speaker * sig["speaker_named"]
-    final = final + w.informative * sig["informative"] + w.opening * sig["opening"]
-    return final
+    return final + w.speaker * sig["speaker_named"] + sig["priors"]
 
 
 def score_turns(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | None, w: MemoryWeights,
