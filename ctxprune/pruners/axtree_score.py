@@ -121,8 +121,10 @@ def name_match_parts(nodes: list[Node], goal: str) -> tuple[np.ndarray, np.ndarr
             continue
         if n.name not in seen:
             nw = set(text_words(n.name[:300]))
-            low = normalize(n.name[:300].replace("\\'", "'").replace('\\"', '"'))  # names escape their quotes
-            q = any(p == low or (p in low and 2 * len(p) >= len(low)) for p in phrases)
+            q = False
+            if phrases:
+                low = normalize(n.name[:300].replace("\\'", "'").replace('\\"', '"'))  # names escape their quotes
+                q = any(p == low or (p in low and 2 * len(p) >= len(low)) for p in phrases)
             seen[n.name] = (len(nw & gw) / len(nw) if nw else 0.0, float(q), len(nw))
         share[n.index], quoted[n.index], count[n.index] = seen[n.name]
     return share, quoted, count
@@ -164,10 +166,27 @@ class AxScorer:
         rel = w.sparse * sparse + w.static * stat + w.dense * dense
         return rel, {"sparse": sparse, "static": stat, "dense": dense}
 
-    def role_prior(self, nodes: list[Node]) -> np.ndarray:
+    @staticmethod
+    def interactive(nodes: list[Node], parts: dict) -> np.ndarray:
+        """1 for the roles an agent acts on (computed once per request, kept in ``parts``)."""
+        if "interactive" not in parts:
+            parts["interactive"] = np.array([n.interactive for n in nodes], dtype=float)
+        return parts["interactive"]
+
+    @staticmethod
+    def bidless(nodes: list[Node], parts: dict) -> np.ndarray:
+        """1 for lines without a bid (text the agent cannot act on), computed once per request."""
+        if "bidless" not in parts:
+            parts["bidless"] = np.array([n.bid is None for n in nodes], dtype=float)
+        return parts["bidless"]
+
+    def role_prior(self, nodes: list[Node], parts: dict | None = None) -> np.ndarray:
         w = self.w
-        return np.array([w.role if n.interactive else (w.text_role if n.name and n.role in ("heading", "StaticText", "LabelText") else 0.0)
-                         for n in nodes])
+        prior = w.role * self.interactive(nodes, {} if parts is None else parts)
+        if w.text_role:
+            prior += np.array([w.text_role if n.name and n.role in ("heading", "StaticText", "LabelText") else 0.0
+                               for n in nodes]) * (prior == 0)
+        return prior
 
     def spread(self, nodes: list[Node], s: np.ndarray) -> np.ndarray:
         """Children inherit from relevant parents; containers take their best child's score."""
@@ -185,8 +204,10 @@ class AxScorer:
 
     def features(self, goal: str, nodes: list[Node], parts: dict) -> np.ndarray:
         """Per-line features of the learned ranker (``axtree_rank.FEATURES``)."""
-        share, quoted, count = name_match_parts(nodes, goal)
-        interactive = np.array([n.interactive for n in nodes], dtype=float)
+        if "name_parts" not in parts:
+            parts["name_parts"] = name_match_parts(nodes, goal)
+        share, quoted, count = parts["name_parts"]
+        interactive = self.interactive(nodes, parts)
         return rank.features(nodes, parts["sparse"], parts["static"], share, quoted, count, interactive)
 
     def score(self, goal: str, history: list[str], nodes: list[Node],
@@ -205,7 +226,7 @@ class AxScorer:
             prob = rank.probability(self.features(goal, nodes, parts), model)
             learned = self.w.learned_scale * (prob / max(float(prob.max()), 1e-9)) ** self.w.learned_power
             if self.w.learned_textless:
-                learned *= 1.0 - self.w.learned_textless * np.array([n.bid is None for n in nodes], dtype=float)
+                learned *= 1.0 - self.w.learned_textless * self.bidless(nodes, parts)
             final = self.w.learned_mix * learned + (1 - self.w.learned_mix) * final
             final[list(exclude)] = -1.0
             parts["probability"] = prob
@@ -214,30 +235,17 @@ class AxScorer:
     def hand_score(self, goal: str, nodes: list[Node], rel: np.ndarray, parts: dict,
                    exclude: set[int]) -> np.ndarray:
         """The hand-weighted mix: relevance + role prior + name match − bid-less penalty, spread by structure."""
-        base = rel + self.role_prior(nodes)
+        base = rel + self.role_prior(nodes, parts)
         if self.w.name_match:
-            match = name_match(nodes, goal)
+            parts["name_parts"] = name_match_parts(nodes, goal)
+            match = np.maximum(parts["name_parts"][0], parts["name_parts"][1])
             base += self.w.name_match * match
             parts["name_match"] = match
         if self.w.textless:
-            base -= self.w.textless * np.array([n.bid is None for n in nodes], dtype=float)
+            base -= self.w.textless * self.bidless(nodes, parts)
         base[list(exclude)] = -1.0
         final = self.spread(nodes, base)
         # selection ranks by score per token: a negative score would favour long lines, so floor at 0
         final = np.maximum(final, 0.0)
         final[list(exclude)] = -1.0
         return final
-        base = rel + self.role_prior(nodes)
-        if self.w.name_match:
-            match = name_match(nodes, goal)
-            base += self.w.name_match * match
-            parts["name_match"] = match
-        if self.w.textless:
-            base -= self.w.textless * np.array([n.bid is None for n in nodes], dtype=float)
-        base[list(exclude)] = -1.0
-        final = self.spread(nodes, base)
-        # selection ranks by score per token: a negative score would favour long lines, so floor at 0
-        final = np.maximum(final, 0.0)
-        final[list(exclude)] = -1.0
-        parts["relevance"] = rel
-        return final, parts
