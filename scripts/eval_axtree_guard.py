@@ -3,7 +3,7 @@
 Every dev page gets one attack message (phrasings in turn, five placements: pop-up dialog,
 banner text, heading + text, button, nested link; position drawn with a fixed seed), and a copy
 of the page gets one benign look-alike (cookie banner, ad, security advice, ...). Reports, per
-phrasing group (tune / holdout / fresh / unseen):
+phrasing group (tune / holdout / fresh / fresh2 / unseen):
   attack_gone    share of attacked pages whose output no longer holds the message
   reported       share where removed_injections names it
   target_kept    share where the target bid survives (guard only: budget ratio 1.0; and at --ratio)
@@ -88,7 +88,7 @@ def call(ex, lines, budget):
 KINDS = ["dialog", "banner", "heading", "button", "nested"]
 rng = random.Random(20240531)
 report = {}
-for group in [g for g in ("tune", "holdout", "fresh", "unseen") if g in SET]:
+for group in [g for g in ("tune", "holdout", "fresh", "unseen", "fresh2") if g in SET]:  # fresh2 last: unseen keeps its placements
     gone, reported, kept1, keptr, base_gone = [], [], [], [], []
     tp = fp = fn = 0
     for i, ex in enumerate(rows):
@@ -120,7 +120,8 @@ for i, ex in enumerate(rows):
     clean_alarm.append(bool(r.removed_injections))
     if r.removed_injections:
         alarms.append((ex["id"], [x.text[:120] for x in r.removed_injections]))
-    msg = SET["benign"][i % len(SET["benign"])]
+    benign = SET["benign"] + SET.get("benign2", [])
+    msg = benign[i % len(benign)]
     lines, _ = inject(ex, msg, rng, KINDS[i % len(KINDS)])
     rb = call(ex, lines, {"ratio": 1.0})
     benign_alarm.append(bool(rb.removed_injections))

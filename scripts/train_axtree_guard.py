@@ -1,8 +1,8 @@
 """Train the guard's agent-directed-text classifier: logistic regression on wordllama embeddings.
 
-Positives: the tune, holdout and fresh attack phrasings of tests/data/axtree_attacks.json, each
-filled with 8 random dev goals and made-up addresses. Negatives: every text of 5+ words on the
-first half of the dev pages (steps 0-124) and the benign look-alikes. The threshold is set without
+Positives: the tune, holdout, fresh and fresh2 attack phrasings of tests/data/axtree_attacks.json,
+each filled with 8 random dev goals and made-up addresses. Negatives: every text of 5+ words on the
+first half of the dev pages (steps 0-124) and the benign look-alikes (benign, benign2). The threshold is set without
 looking at attacks: the highest probability over all dev page texts (5+ words) and the benign
 look-alikes, plus 0.02 (with the second half only, 3 of 251 clean pages had a false alarm: a
 how-to line for humans, "Or by navigating to the user icon in the top right.", scored above it). The 'unseen' phrasings are not used here; scripts/eval_axtree_guard.py
@@ -50,9 +50,10 @@ def emb(texts: list[str]) -> np.ndarray:
     return np.nan_to_num(static.embed(texts))
 
 
-pos = [fill(t, rng.choice(rows)["query"]) for g in ("tune", "holdout", "fresh") for t in attacks[g] for _ in range(8)]
+pos = [fill(t, rng.choice(rows)["query"]) for g in ("tune", "holdout", "fresh", "fresh2") for t in attacks[g]
+       for _ in range(8)]
 neg_fit, neg_check = page_texts(rows[:half]), page_texts(rows)
-benign = attacks["benign"]
+benign = attacks["benign"] + attacks["benign2"]
 X = np.vstack([emb(pos), emb(neg_fit + benign * 5)])
 y = np.r_[np.ones(len(pos)), np.zeros(len(neg_fit) + 5 * len(benign))]
 clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(X, y)

@@ -23,7 +23,7 @@ ap.add_argument("--data", default="../shared/evaldata/axtree/dev.jsonl")
 ap.add_argument("--half", default="A", choices=["A", "B", "all"])
 ap.add_argument("--grid", default="{}")
 ap.add_argument("--ratios", default="0.3,0.5")
-ap.add_argument("--marker-share", type=float, default=0.1)
+ap.add_argument("--marker-share", type=float, default=0.05)
 ap.add_argument("--history", action="store_true")
 a = ap.parse_args()
 rows = [json.loads(line) for line in open(a.data)]

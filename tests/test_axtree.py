@@ -10,7 +10,8 @@ from ctxprune.pruners.axtree_guard import find_injections, judge, model_flags
 from ctxprune.pruners.axtree_guard_model import AgentTextModel
 from ctxprune.pruners.axtree_guard_model import windows as guard_windows
 from ctxprune.pruners.axtree_parse import json_lines, parse_json, parse_text, short_line
-from ctxprune.pruners.axtree_score import bm25, name_match
+from ctxprune.pruners import axtree_rank
+from ctxprune.pruners.axtree_score import AxScorer, AxWeights, bm25, line_texts, name_match
 from ctxprune.pruners.axtree_select import FULL, Selection, Selector, fit, place_markers, pruned_runs, render
 from ctxprune.tokens import get_counter
 from tests.conftest import load_dev
@@ -198,6 +199,63 @@ def test_name_match_counts_every_copy_and_quoted_phrases():
     assert 0 < m[3] < 1 and m[4] == 1.0
 
 
+class _FakeStatic:
+    """Bag-of-letters embedding: stands in for wordllama in fast tests."""
+
+    def embed(self, texts):
+        out = np.zeros((len(texts), 26))
+        for i, t in enumerate(texts):
+            for ch in t.lower():
+                if "a" <= ch <= "z":
+                    out[i, ord(ch) - 97] += 1
+        return out / np.maximum(1e-9, np.linalg.norm(out, axis=1, keepdims=True))
+
+
+class _FakeHub:
+    def get(self, name):
+        return _FakeStatic()
+
+
+def _features(tree: str, goal: str) -> np.ndarray:
+    scorer = AxScorer(_FakeHub())
+    nodes = parse_text(tree)
+    _, parts = scorer.relevance(goal, "", line_texts(nodes, 300))
+    return scorer.features(goal, nodes, parts)
+
+
+def test_ranker_features_never_look_at_bids():
+    """Renaming every bid, or dropping the bids of nameless lines, leaves every feature unchanged (dev's Z* bids
+    and bid-bearing nameless lines are gold artefacts)."""
+    goal = "add the gaming laptop to the cart"
+    x = _features(TREE, goal)
+    assert x.shape == (len(parse_text(TREE)), len(axtree_rank.FEATURES)) and np.isfinite(x).all()
+    renamed = TREE.replace("[5]", "[Z5]").replace("[8]", "[ZQ]").replace("[9]", "[99]")
+    assert np.array_equal(x, _features(renamed, goal))
+    no_bid = TREE.replace("[5] generic", "generic")
+    assert np.array_equal(x, _features(no_bid, goal))
+
+
+def test_ranker_weights_load_and_refuse_another_feature_set(tmp_path):
+    model = axtree_rank.weights()
+    assert model is not None and model[0].shape == (len(axtree_rank.FEATURES),)
+    other = tmp_path / "other.npz"
+    np.savez(other, coef=np.zeros(3), intercept=0.0, mean=np.zeros(3), scale=np.ones(3), features=np.array(["a", "b", "c"]))
+    assert axtree_rank.weights(str(other)) is None
+    assert axtree_rank.weights(str(tmp_path / "missing.npz")) is None
+
+
+def test_learned_score_puts_the_named_element_first():
+    scorer = AxScorer(_FakeHub())
+    nodes = parse_text(TREE)
+    s, parts = scorer.score("add the gaming laptop to the cart", [], nodes)
+    assert "probability" in parts and (s >= 0).all()
+    top = {nodes[i].bid for i in np.argsort(-s)[:3]}
+    assert top & {"8", "9"}  # the laptop link or the add-to-cart button
+    hand, hand_parts = AxScorer(_FakeHub(), AxWeights(learned=False)).score("add the gaming laptop to the cart", [],
+                                                                            nodes)
+    assert "probability" not in hand_parts and hand.shape == s.shape
+
+
 # ---------------------------------------------------------------- the pruner on real models
 @pytest.mark.slow
 def test_pruner_budget_contract_and_reports(engine):
@@ -273,7 +331,7 @@ def test_markers_stay_within_their_share_of_the_budget(engine):
     res = engine.prune("axtree", req)
     marker_lines = [ln for ln in res.axtree.split("\n") if ln.strip().startswith("... ") and ln.endswith("pruned ...")]
     assert marker_lines, "a large page at 0.3 gets at least one marker"
-    # lines are chosen within 90 % of the budget, markers get what the lines leave (about a tenth, not a third)
+    # lines are chosen within 95 % of the budget, markers get what the lines leave (a tenth at most, not a third)
     assert sum(count(ln) + 1 for ln in marker_lines) <= 0.15 * res.stats.budget_tokens
     assert res.stats.tokens_out <= res.stats.budget_tokens
     bare = engine.prune("axtree", {**req, "marker_share": 0.0})

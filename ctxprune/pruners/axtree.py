@@ -61,7 +61,7 @@ class AxTreeRequest(PruneRequest):
     guard: bool = Field(True, description="remove content that speaks to the agent (prompt injection)")
     markers: bool = Field(True, description="collapse each pruned run into a '... N lines pruned ...' line")
     marker_bids: bool = Field(False, description="list the bids of each pruned run in its marker")
-    marker_share: float = Field(0.1, ge=0.0, le=0.5,
+    marker_share: float = Field(0.05, ge=0.0, le=0.5,
                                 description="share of a token budget reserved for marker lines: lines are chosen "
                                             "within the rest, then the longest pruned runs get markers in what the "
                                             "lines left; other runs are left out silently (no budget: every run)")

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ctxprune.pruners import axtree_rank as rank
 from ctxprune.pruners.axtree_parse import Node
 from ctxprune.scoring import ScorerHub, minmax
 from ctxprune.textproc import normalize, words
@@ -38,9 +39,15 @@ class AxWeights:
     dense_top: int = 0  # lines re-ranked by the dense model (0: none; no gain on dev, see docs/axtree.md)
     dense_chars: int = 120  # text embedded per line by the dense model (the name's head is what matters)
     max_chars: int = 300  # text scored per line (a root's name can be the whole page)
-    cost_power: float = 1.0  # lines are taken by score / tokens ** cost_power (small relevant lines first)
+    cost_power: float = 0.5  # lines are taken by score / tokens ** cost_power (small relevant lines first)
     name_match: float = 0.5  # share of an element's name words that the goal (or a quoted phrase of it) names
     textless: float = 0.6  # lines without a bid (text the agent cannot act on) lose this much
+    learned: bool = True  # use the learned ranker (axtree_rank) when its weights are shipped
+    ranker: str = ""  # weights file of the learned ranker ("": the shipped ctxprune/_data/axtree_rank_lr.npz)
+    learned_power: float = 0.5  # learned score = scale × (probability / the page's best) ** power
+    learned_mix: float = 0.7  # final = mix × learned + (1 − mix) × hand-weighted score
+    learned_textless: float = 1.0  # share of the learned score a line without a bid loses (it cannot be acted on)
+    learned_scale: float = 2.0  # the page's best line scores this much (selection adds 0.05 to every score)
 
 
 def line_texts(nodes: list[Node], max_chars: int) -> list[str]:
@@ -101,25 +108,32 @@ def goal_terms(goal: str) -> tuple[set[str], list[str]]:
     return set(words(goal)), [p for p in phrases if p]
 
 
-def name_match(nodes: list[Node], goal: str) -> np.ndarray:
-    """How fully the goal names each element: share of its name words in the goal, 1 for a quoted phrase.
+def name_match_parts(nodes: list[Node], goal: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(share of the name's words in the goal, 1 if the name is a phrase the goal quotes, name word count).
 
-    Every copy of a matching element gets the same value (a page often repeats a menu link).
+    Every copy of a matching element gets the same values (a page often repeats a menu link).
     """
     gw, phrases = goal_terms(goal)
-    out = np.zeros(len(nodes))
-    seen: dict[str, float] = {}
+    share, quoted, count = np.zeros(len(nodes)), np.zeros(len(nodes)), np.zeros(len(nodes))
+    seen: dict[str, tuple[float, float, int]] = {}
     for n in nodes:
         if not n.name:
             continue
         if n.name not in seen:
             nw = set(text_words(n.name[:300]))
-            share = len(nw & gw) / len(nw) if nw else 0.0
-            low = normalize(n.name[:300].replace("\\'", "'").replace('\\"', '"'))  # names escape their quotes
-            quoted = any(p == low or (p in low and 2 * len(p) >= len(low)) for p in phrases)
-            seen[n.name] = 1.0 if quoted else share
-        out[n.index] = seen[n.name]
-    return out
+            q = False
+            if phrases:
+                low = normalize(n.name[:300].replace("\\'", "'").replace('\\"', '"'))  # names escape their quotes
+                q = any(p == low or (p in low and 2 * len(p) >= len(low)) for p in phrases)
+            seen[n.name] = (len(nw & gw) / len(nw) if nw else 0.0, float(q), len(nw))
+        share[n.index], quoted[n.index], count[n.index] = seen[n.name]
+    return share, quoted, count
+
+
+def name_match(nodes: list[Node], goal: str) -> np.ndarray:
+    """How fully the goal names each element: share of its name words in the goal, 1 for a quoted phrase."""
+    share, quoted, _ = name_match_parts(nodes, goal)
+    return np.maximum(share, quoted)
 
 
 def history_query(actions: list[str]) -> str:
@@ -152,10 +166,27 @@ class AxScorer:
         rel = w.sparse * sparse + w.static * stat + w.dense * dense
         return rel, {"sparse": sparse, "static": stat, "dense": dense}
 
-    def role_prior(self, nodes: list[Node]) -> np.ndarray:
+    @staticmethod
+    def interactive(nodes: list[Node], parts: dict) -> np.ndarray:
+        """1 for the roles an agent acts on (computed once per request, kept in ``parts``)."""
+        if "interactive" not in parts:
+            parts["interactive"] = np.array([n.interactive for n in nodes], dtype=float)
+        return parts["interactive"]
+
+    @staticmethod
+    def bidless(nodes: list[Node], parts: dict) -> np.ndarray:
+        """1 for lines without a bid (text the agent cannot act on), computed once per request."""
+        if "bidless" not in parts:
+            parts["bidless"] = np.array([n.bid is None for n in nodes], dtype=float)
+        return parts["bidless"]
+
+    def role_prior(self, nodes: list[Node], parts: dict | None = None) -> np.ndarray:
         w = self.w
-        return np.array([w.role if n.interactive else (w.text_role if n.name and n.role in ("heading", "StaticText", "LabelText") else 0.0)
-                         for n in nodes])
+        prior = w.role * self.interactive(nodes, {} if parts is None else parts)
+        if w.text_role:
+            prior += np.array([w.text_role if n.name and n.role in ("heading", "StaticText", "LabelText") else 0.0
+                               for n in nodes]) * (prior == 0)
+        return prior
 
     def spread(self, nodes: list[Node], s: np.ndarray) -> np.ndarray:
         """Children inherit from relevant parents; containers take their best child's score."""
@@ -171,6 +202,14 @@ class AxScorer:
                     out[n.index] = max(out[n.index], w.child_share * out[n.parent])
         return out
 
+    def features(self, goal: str, nodes: list[Node], parts: dict) -> np.ndarray:
+        """Per-line features of the learned ranker (``axtree_rank.FEATURES``)."""
+        if "name_parts" not in parts:
+            parts["name_parts"] = name_match_parts(nodes, goal)
+        share, quoted, count = parts["name_parts"]
+        interactive = self.interactive(nodes, parts)
+        return rank.features(nodes, parts["sparse"], parts["static"], share, quoted, count, interactive)
+
     def score(self, goal: str, history: list[str], nodes: list[Node],
               exclude: set[int] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Final score per line; ``exclude``d lines (removed by the guard) score -1 and lend nothing."""
@@ -180,17 +219,33 @@ class AxScorer:
         texts = line_texts(nodes, self.w.max_chars)
         texts = ["removed" if i in exclude else t for i, t in enumerate(texts)]
         rel, parts = self.relevance(goal, history_query(history), texts)
-        base = rel + self.role_prior(nodes)
+        parts["relevance"] = rel
+        final = self.hand_score(goal, nodes, rel, parts, exclude)
+        model = rank.weights(self.w.ranker) if self.w.learned else None
+        if model is not None:
+            prob = rank.probability(self.features(goal, nodes, parts), model)
+            learned = self.w.learned_scale * (prob / max(float(prob.max()), 1e-9)) ** self.w.learned_power
+            if self.w.learned_textless:
+                learned *= 1.0 - self.w.learned_textless * self.bidless(nodes, parts)
+            final = self.w.learned_mix * learned + (1 - self.w.learned_mix) * final
+            final[list(exclude)] = -1.0
+            parts["probability"] = prob
+        return final, parts
+
+    def hand_score(self, goal: str, nodes: list[Node], rel: np.ndarray, parts: dict,
+                   exclude: set[int]) -> np.ndarray:
+        """The hand-weighted mix: relevance + role prior + name match − bid-less penalty, spread by structure."""
+        base = rel + self.role_prior(nodes, parts)
         if self.w.name_match:
-            match = name_match(nodes, goal)
+            parts["name_parts"] = name_match_parts(nodes, goal)
+            match = np.maximum(parts["name_parts"][0], parts["name_parts"][1])
             base += self.w.name_match * match
             parts["name_match"] = match
         if self.w.textless:
-            base -= self.w.textless * np.array([n.bid is None for n in nodes], dtype=float)
+            base -= self.w.textless * self.bidless(nodes, parts)
         base[list(exclude)] = -1.0
         final = self.spread(nodes, base)
         # selection ranks by score per token: a negative score would favour long lines, so floor at 0
         final = np.maximum(final, 0.0)
         final[list(exclude)] = -1.0
-        parts["relevance"] = rel
-        return final, parts
+        return final
