@@ -112,6 +112,11 @@ _TARGET_STOP = re.compile(r"^(of|in|on|at|for|from|with|by|to|did|does|do|was|we
                           r"which|when|after|before|than|and|or|as|got|had|came|won|made|played)$", re.I)
 _WH_PLACE = re.compile(r"\bwhere\b", re.I)
 _PLACE_WORDS = {"venue", "location", "place", "city", "site", "country", "stadium", "ground", "town", "state"}
+_WH_PERSON = re.compile(r"\bwho(?:m|se)?\b", re.I)
+_PERSON_WORDS = {"name", "player", "driver", "rider", "athlete", "artist", "candidate", "winner", "coach", "manager",
+                 "director", "incumbent", "member", "character", "actor", "singer", "writer", "author", "person",
+                 "representative", "nominee", "recipient", "performer", "swimmer", "runner", "cyclist", "skater",
+                 "wrestler", "boxer", "pilot", "owner", "leader", "president", "captain", "composer", "producer"}
 
 
 def answer_target(query: str, cols: list[ColumnInfo]) -> np.ndarray:
@@ -128,6 +133,8 @@ def answer_target(query: str, cols: list[ColumnInfo]) -> np.ndarray:
             target.update(words(t))
     if _WH_PLACE.search(query):
         target |= _PLACE_WORDS
+    if _WH_PERSON.search(query):
+        target |= _PERSON_WORDS
     out = np.zeros(len(cols))
     if target:
         for c in cols:
