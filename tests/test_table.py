@@ -270,6 +270,14 @@ def test_top_up_adds_what_the_exact_count_leaves_room_for_and_never_exceeds_it()
     assert same == ([0], [0], limit)  # nothing left: unchanged
 
 
+def test_row_embedding_scores_a_hair_apart_stay_close():
+    from ctxprune.pruners.table import _spread
+    near = _spread(np.array([0.50, 0.49, 0.48]), 0.2)
+    assert near.max() - near.min() == pytest.approx(0.1)  # min-max would stretch these to 1 and 0
+    far = _spread(np.array([0.9, 0.1, 0.5]), 0.2)
+    assert far.tolist() == pytest.approx([1.0, 0.0, 0.5])  # a wide range is plain min-max
+
+
 def test_cell_tokens_count_cells_as_they_stand_in_the_rendering():
     from ctxprune.pruners.table import TablePruner
     pr = TablePruner.__new__(TablePruner)

@@ -55,6 +55,7 @@ class TableWeights:
     cell_cap: float = 1.35  # a ratio budget keeps at most cell_cap x ratio of the input's cells (tokens mostly bind)
     edge: float = 0.3  # "first" / "last" questions: the first / last row of the table
     position: float = 0.1  # prior for earlier rows (tables put winners, firsts and totals' subjects on top)
+    dense_floor: float = 0.2  # smallest cosine range the row embedding scores are scaled over (_spread)
     top_up: int = 24  # exact counts spent adding left-out rows / columns into the budget's remainder (0: off)
 
 
@@ -65,6 +66,14 @@ def _approx_cells(t: TableInput) -> int:
     if t.records is not None:
         return len(t.records) * (len(t.records[0]) if t.records else 0)
     return len(t.csv or t.markdown or "") // 8
+
+
+def _spread(x: np.ndarray, floor: float) -> np.ndarray:
+    """Min-max scaling whose range is at least ``floor``: cosines a hair apart stay close instead of 0 and 1."""
+    x = np.asarray(x, dtype=float)
+    if x.size == 0:
+        return x
+    return (x - x.min()) / max(float(x.max() - x.min()), floor, 1e-12)
 
 
 @contextmanager
@@ -170,13 +179,13 @@ class TablePruner(Pruner):
         text_q = without_operands(query) if shape.comparisons else query
         sparse = minmax(self.hub.get("bm25").score(text_q, texts) if len(texts) <= w.large
                         else bm25_vectorised(text_q, texts))
-        fast = minmax(self.hub.get("static").score(query, texts))
+        fast = _spread(self.hub.get("static").score(query, texts), w.dense_floor)
         pre = w.cond * c + w.sparse * sparse + w.dense * fast
         top = np.argsort(-pre)[: w.dense_top]
         dense = fast.copy()
         if len(top):
             d = self.hub.get("dense").score(query, [texts[i] for i in top])
-            dense[top] = 0.5 * fast[top] + 0.5 * (minmax(d) if len(top) > 1 else np.ones(1))
+            dense[top] = 0.5 * fast[top] + 0.5 * (_spread(d, w.dense_floor) if len(top) > 1 else np.ones(1))
         out = w.cond * c + w.sparse * sparse + w.dense * dense
         if shape.whole_column and (w.extreme or w.edge):
             out = out + w.extreme * extreme_rows(query, self._target_values(table, cols), table.n_rows)
