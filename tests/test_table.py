@@ -111,8 +111,9 @@ def test_answer_target_names_the_asked_column_not_the_condition_column():
         columns=["School Name", "FTE Teachers", "Student/teacher ratio", "Venue"], rows=[["A", "3", "10", "x"]] * 3)))
     assert tc.answer_target("which school has the lowest student/teacher ratio?", cols).tolist() == [1, 0, 0, 0]
     assert tc.answer_target("where did they play?", cols).tolist() == [0, 0, 0, 1]
-    assert not tc.answer_target("who won?", cols).any()  # no asked noun: the answer-type prior's job
+    assert tc.answer_target("who won?", cols).tolist() == [1, 0, 0, 0]  # "who": a name-like header
     years = tc.describe_all(parse_table(TableInput(columns=COLS, rows=ROWS)))
+    assert not tc.answer_target("who played Pippa?", years).any()  # no person header: the answer-type prior's job
     assert tc.answer_target("in what years did she play Roxanne Morton?", years).tolist() == [1, 0, 0, 0]
 
 
