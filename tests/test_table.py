@@ -182,6 +182,13 @@ def test_conditions_exact_partial_numeric():
     assert 0 < partial[2, 1] < 1.0 and partial[0, 1] == 0.0
 
 
+def test_a_cell_that_is_only_part_of_a_named_person_is_a_weaker_condition():
+    q = "Which films did Steve Zissis appear in 2008?"
+    assert question_shape(q).names == (" steve zissis ",)
+    m = condition_matrix(q, [["Steve", "Steve Zissis", "Chad"]], question_shape(q))
+    assert m[0, 0] == 0.5 and m[1, 0] == 1.0 and m[2, 0] == 0.0
+
+
 def test_comparisons_apply_to_columns_of_their_kind():
     shape = question_shape("Which players from Oslo joined after 2020?")
     assert shape.temporal and shape.comparisons == [(True, 2020.0)] and shape.numbers == []
