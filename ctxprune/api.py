@@ -28,7 +28,8 @@ class Engine:
 
     def __init__(self, settings: Settings | None = None, cache: Cache | None = None):
         self.settings = settings or get_settings()
-        configure_runtime(self.settings.torch_threads, self.settings.batch_max, self.settings.batch_wait_ms)
+        configure_runtime(self.settings.torch_threads, self.settings.batch_max, self.settings.batch_wait_ms,
+                          self.settings.onnx_lanes)
         self.cache = cache if cache is not None else make_cache(
             self.settings.redis_url, max_entries=self.settings.cache_size, ttl_s=self.settings.cache_ttl_s,
             timeout_s=self.settings.redis_timeout_s, retry_s=self.settings.redis_retry_s)
@@ -43,6 +44,7 @@ class Engine:
         with self._lock:
             if kind not in self._pruners:
                 self._pruners[kind] = pruner_class(kind)(self.hub, self.counter, self.settings)
+                self._pruners[kind].cache = self.cache
             return self._pruners[kind]
 
     def warm_up(self, kinds: list[str] | None = None) -> None:
@@ -112,7 +114,7 @@ class Engine:
         result.stats.cache = "miss" if use_cache else "off"
         result.stats.latency_ms = round(1000 * (time.perf_counter() - t0), 3)
         body = result.model_dump(mode="json") if (as_dict or key is not None) else None
-        if key is not None:
+        if key is not None and result._cacheable:
             self.cache.set(key, json.dumps(body, ensure_ascii=False).encode())
         REQUESTS.labels(kind=kind, cache=result.stats.cache).inc()
         LATENCY.labels(kind=kind).observe(time.perf_counter() - t0)

@@ -14,8 +14,8 @@ class Settings(BaseSettings):
     # models and scoring
     device: Literal["auto", "cpu", "cuda"] = "auto"
     dense_model: str = Field("minilm", description="'minilm' (packaged all-MiniLM-L6-v2) or a local sentence-transformers folder")
-    dense_dtype: Literal["auto", "float32", "bfloat16"] = Field(
-        "auto", description="dense model precision; 'auto' is bfloat16 on a GPU or a CPU with native bf16 (AVX512-BF16/AMX), else float32")
+    dense_dtype: Literal["auto", "float32", "bfloat16", "int8"] = Field(
+        "auto", description="dense model precision; 'auto' is bfloat16 on a GPU or a CPU with native bf16 (AVX512-BF16/AMX), else float32; 'int8' runs the model with ONNX Runtime, int8 weights (CPU, 'onnx' extra)")
     dense_max_tokens: int | None = Field(
         None, ge=8, le=512, description="wordpieces the dense model reads per text (None: the model's own limit)")
     passages_dense_max_tokens: int | None = Field(
@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     # concurrency
     pool_size: int = Field(4, ge=1, le=256, description="threads that run pruning off the event loop")
     torch_threads: int | None = Field(None, ge=1, description="torch intra-op threads (default: the container's CPUs)")
+    onnx_lanes: int | None = Field(None, ge=1, le=64, description="with dense_dtype int8: parts of one embedding batch run at once, one thread each (default: the container's CPUs)")
     batch_max: int = Field(256, ge=1, description="most texts one micro-batched embedding call encodes")
     batch_wait_ms: float = Field(0.0, ge=0, description="how long a micro-batch leader waits for more callers")
 
@@ -49,6 +50,15 @@ class Settings(BaseSettings):
     upstream_timeout_s: float = Field(300.0, gt=0)
     proxy_ratio: float = Field(0.5, gt=0, le=1, description="default budget (share of tokens) for documents the proxy prunes")
     proxy_min_tokens: int = Field(200, ge=1, description="blocks shorter than this are never pruned by the proxy")
+
+    # optional LLM-written table column descriptions (off while the URL is unset; docs/table.md)
+    table_describer_url: str | None = Field(
+        None, description="OpenAI-compatible base URL asked for table column descriptions, e.g. http://host:8080/v1")
+    table_describer_model: str = Field("gpt-4o-mini", description="model name sent to the table describer endpoint")
+    table_describer_api_key: str | None = None
+    table_describer_timeout_s: float = Field(10.0, gt=0, description="after this the generated descriptions are used")
+    table_describer_retry_s: float = Field(
+        30.0, ge=0, description="after an endpoint failure, use the generated descriptions this long before asking again")
 
     # serving
     host: str = "127.0.0.1"

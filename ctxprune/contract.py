@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 MAX_KEEP_STRINGS = 256
 
@@ -90,3 +90,5 @@ class PruneResult(BaseModel):
     kept: list[Unit] = Field(default_factory=list)
     dropped: list[Unit] = Field(default_factory=list)
     stats: Stats
+    #: False for a degraded result (e.g. an optional upstream failed and a fallback was used): not cached
+    _cacheable: bool = PrivateAttr(True)

@@ -31,3 +31,5 @@ PROXY_REQUESTS = Counter("ctxprune_proxy_requests_total", "Chat completions prox
 PROXY_BLOCKS = Counter("ctxprune_proxy_blocks_total", "Document blocks the proxy pruned, by kind and outcome", ["kind", "outcome"])
 PROXY_TOKENS_IN = Counter("ctxprune_proxy_tokens_in_total", "Tokens of the document blocks the proxy pruned")
 PROXY_TOKENS_OUT = Counter("ctxprune_proxy_tokens_out_total", "Tokens of those blocks after pruning")
+TABLE_DESCRIPTIONS = Counter("ctxprune_table_descriptions_total",
+                             "Tables sent to the LLM column describer, by outcome (llm, cached, failed, skipped)", ["outcome"])

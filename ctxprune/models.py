@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ctxprune.batching import MicroBatcher, as_matrix, container_cpus
+from ctxprune.batching import LaneSplitter, MicroBatcher, as_matrix, container_cpus
 from ctxprune.cache import Cache
 from ctxprune.errors import ModelUnavailable
 from ctxprune.metrics import EMBED_CACHE
@@ -29,14 +29,20 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 log = logging.getLogger(__name__)
 
 PACKAGED_DENSE = {"minilm": "all-MiniLM-L6-v2"}
-_runtime = {"torch_threads": None, "batch_max": 256, "batch_wait_ms": 0.0}
+_runtime = {"torch_threads": None, "onnx_lanes": None, "batch_max": 256, "batch_wait_ms": 0.0}
 
 
-def configure_runtime(torch_threads: int | None = None, batch_max: int = 256, batch_wait_ms: float = 0.0) -> None:
-    """Torch thread cap and micro-batching knobs (the engine calls this from its settings)."""
-    _runtime.update(torch_threads=torch_threads, batch_max=batch_max, batch_wait_ms=batch_wait_ms)
+def configure_runtime(torch_threads: int | None = None, batch_max: int = 256, batch_wait_ms: float = 0.0,
+                      onnx_lanes: int | None = None) -> None:
+    """Thread caps and micro-batching knobs (the engine calls this from its settings)."""
+    _runtime.update(torch_threads=torch_threads, onnx_lanes=onnx_lanes, batch_max=batch_max, batch_wait_ms=batch_wait_ms)
     if "torch" in __import__("sys").modules:
         _set_torch_threads()
+
+
+def onnx_lanes() -> int:
+    """Parts of one int8 (ONNX Runtime) batch encoded at once, one thread each (default: the CPUs)."""
+    return max(1, _runtime["onnx_lanes"] or container_cpus())
 
 
 def _set_torch_threads() -> None:
@@ -158,11 +164,15 @@ def cpu_has_bf16() -> bool:
 
 
 def resolve_dtype(dtype: str, device: str) -> str:
-    """'auto' is bfloat16 on a GPU or a bf16-capable CPU, float32 elsewhere."""
+    """'auto' is bfloat16 on a GPU or a bf16-capable CPU, float32 elsewhere; 'int8' is ONNX Runtime on the CPU."""
     if dtype in ("float32", "bfloat16"):
         return dtype
+    if dtype == "int8":
+        if device != "cpu":
+            raise ModelUnavailable("dense dtype 'int8' (ONNX Runtime) runs on the CPU only; use auto or bfloat16 on a GPU")
+        return dtype
     if dtype != "auto":
-        raise ModelUnavailable(f"dense dtype {dtype!r} is not one of auto, float32, bfloat16")
+        raise ModelUnavailable(f"dense dtype {dtype!r} is not one of auto, float32, bfloat16, int8")
     return "bfloat16" if device == "cuda" or cpu_has_bf16() else "float32"
 
 
@@ -173,6 +183,12 @@ def load_sentence_transformer(path: str, device: str, dtype: str = "float32", ma
     except ImportError as exc:
         raise ModelUnavailable("dense scoring needs 'sentence-transformers'") from exc
     _set_torch_threads()
+    if dtype == "int8":
+        from ctxprune.onnx_dense import OnnxSentenceEncoder, int8_model
+
+        lanes = onnx_lanes()
+        threads = _runtime["torch_threads"] or max(1, container_cpus() // lanes)
+        return OnnxSentenceEncoder(path, int8_model(path), max_tokens, threads=threads)
     model = SentenceTransformer(path, device=device, local_files_only=True)
     if dtype == "bfloat16":
         import torch
@@ -212,6 +228,8 @@ def dense_batcher(path: str, device: str, dtype: str = "float32", max_tokens: in
     def encode_many(texts: list[str]) -> np.ndarray:
         return model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
 
+    if dtype == "int8" and onnx_lanes() > 1:  # ONNX Runtime sessions take concurrent runs
+        encode_many = LaneSplitter(encode_many, onnx_lanes())
     return MicroBatcher(encode_many, max_items=_runtime["batch_max"], wait_ms=_runtime["batch_wait_ms"])
 
 

@@ -77,3 +77,32 @@ def test_container_cpus_is_positive_and_not_above_the_machine():
     import os
 
     assert 1 <= container_cpus() <= (os.cpu_count() or 1)
+
+
+def test_lane_splitter_runs_parts_at_once_and_keeps_row_order():
+    from ctxprune.batching import LaneSplitter
+
+    threads = set()
+
+    def fn(xs):
+        threads.add(threading.get_ident())
+        time.sleep(0.02)
+        return np.array([[len(x), 0.0] for x in xs])
+
+    lanes = LaneSplitter(fn, 2)
+    items = ["a" * n for n in (5, 1, 30, 7, 2, 9, 40, 3, 11, 4)]
+    out = lanes(items)
+    assert out[:, 0].tolist() == [len(x) for x in items]
+    assert len(threads) == 2  # two parts, two threads
+    parts = lanes.split(items)
+    assert sorted(i for p in parts for i in p) == list(range(len(items)))
+    assert max(len(items[i]) for i in parts[0]) <= min(len(items[i]) for i in parts[1])  # short texts pad together
+
+
+def test_lane_splitter_keeps_small_batches_whole():
+    from ctxprune.batching import LaneSplitter
+
+    calls = []
+    lanes = LaneSplitter(lambda xs: (calls.append(len(xs)), np.zeros((len(xs), 2)))[1], 2, min_part=4)
+    assert lanes(["x"] * 7).shape == (7, 2)
+    assert calls == [7]

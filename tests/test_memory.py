@@ -151,6 +151,54 @@ def test_priors_favour_informative_turns_and_session_openings(engine):
     assert not priors(idx, np.arange(idx.n), replace(w, informative=0.0, opening=0.0)).any()
 
 
+def test_question_without_named_speakers():
+    from ctxprune.pruners.memory_score import without_names
+
+    assert without_names("Which cities has Jon visited?", {"Jon"}) == "Which cities has visited?"
+    assert without_names("What is Evan's favorite food?", {"Evan"}) == "What is favorite food?"
+    assert without_names("Where did John and James meet?", {"John", "James"}) == "Where did and meet?"
+    assert without_names("Jonathan went where?", {"Jon"}) == "Jonathan went where?"  # whole words only
+    assert without_names("Jon?", {"Jon"}) == "Jon?"  # nothing left to score: the question as asked
+
+
+def test_named_speaker_content_turn_ranks_first(engine):
+    # every line of Jon's starts with "Jon": with the name in the question his shortest turns look
+    # most relevant; relevance is read on the question without the name, the speaker bonus says who
+    jon = [("Jon", "Ha, yeah, Jon!"), ("Gina", "Haha, nice one."), ("Jon", "I visited Rome last week, a lovely city."),
+           ("Gina", "Rome sounds lovely."), ("Jon", "Thanks Gina, you rock."), ("Gina", "Anytime, Jon.")]
+    body = prune(engine, sessions=[session("a", "2023-05-01", jon + FILLER)], query="Which places has Jon visited?", budget=None)
+    assert "Rome" in body["kept"][0]["text"] and body["kept"][0]["text"].startswith("Jon:")
+
+
+def test_second_hop_expands_with_the_rarest_words_of_a_seed(engine):
+    from ctxprune.pruners.memory import Session
+    from ctxprune.pruners.memory_score import _salient
+
+    ss = [Session(**session("a", "2023-05-01", FILLER + [("Bob", "We hiked the Zermatt glacier trail with my brother Ulrich.")]))]
+    idx = memory_index.build_index("k", ss, get_counter().count, HashingEmbedder().embed)
+    seed = len(FILLER)
+    assert set(_salient(idx, seed, 3).split()) <= {"zermatt", "glacier", "ulrich", "hiked", "trail", "brother"}
+    assert "bob" not in _salient(idx, seed, 20).split()  # the speaker's name is not what the seed adds
+    assert _salient(idx, seed, 0) == idx.score_texts[seed]
+
+
+def test_turns_are_read_with_their_session_neighbours():
+    from ctxprune.pruners.memory import Session
+    from ctxprune.pruners.memory_score import in_context
+
+    a = [("Ann", "Want to see the Mariners baseball game on Sunday?"), ("Bob", "Yeah! Let's do it.")]
+    ss = [Session(**session("a", "2023-05-01", a)), Session(**session("b", "2023-05-02", [("Ann", "Baseball tickets bought.")]))]
+    idx = memory_index.build_index("k", ss, get_counter().count, HashingEmbedder().embed)
+    cand = np.arange(idx.n)
+    assert np.allclose(in_context(idx, cand, 0.0), idx.emb)
+    ctx = in_context(idx, cand, 0.4)
+    assert np.allclose(np.linalg.norm(ctx, axis=1), 1.0, atol=1e-5)
+    q = HashingEmbedder().embed(["baseball game"])[0]
+    assert ctx[1] @ q > idx.emb[1] @ q  # the reply now carries what it agrees to
+    assert np.allclose(ctx[2], idx.emb[2])  # a session's only turn has no neighbour: sessions do not leak
+    assert np.allclose(in_context(idx, np.array([1]), 0.4), ctx[[1]])  # the same on any candidate subset
+
+
 def test_duplicates_are_dropped(engine):
     dup = ("Bob", "I adopted a puppy named Rex from the shelter yesterday.")
     ss = [session("a", "2023-01-20", [dup] + FILLER), session("b", "2023-01-21", [dup] + FILLER)]

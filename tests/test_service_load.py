@@ -3,6 +3,7 @@ failures; then the same with a private Redis killed and restarted in the middle 
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import subprocess
 import time
@@ -11,6 +12,7 @@ import httpx
 import pytest
 
 from ctxprune.bench.load import free_port, mixed_requests, run_load, start_server, stop_server
+from ctxprune.bench.load import main as bench_main
 from tests.conftest import EVALDATA, IN_CI
 
 pytestmark = pytest.mark.slow
@@ -57,15 +59,23 @@ def private_redis():
         kill()
 
 
-def test_mixed_load_has_no_failures():
+def test_mixed_load_has_no_failures(tmp_path):
     need_data()
     proc, url = start_server({"CTXPRUNE_API_KEYS": KEY})
     try:
         reqs = mixed_requests(300, EVALDATA)
         res = asyncio.run(run_load(url, reqs, 32, HEADERS))
         metrics = httpx.get(f"{url}/metrics").text
+        # the benchmark script's own path (tiny counts): every phase answered, figures written to a file
+        out = tmp_path / "service.json"
+        assert bench_main(["--url", url, "--api-key", KEY, "--server-pid", str(proc.pid), "--hit-n", "20",
+                           "--cold-n", "4", "--serial-n", "2", "--out", str(out)]) == 0
     finally:
         stop_server(proc)
+    figures = next(iter(json.loads(out.read_text()).values()))
+    for phase, n in (("cache_hit", 20), ("cold_concurrent", 4), ("cold_one_at_a_time", 2)):
+        assert figures[phase]["ok"] == n and figures[phase]["rps"] > 0, figures[phase]
+    assert figures["cold_concurrent"]["server_cpu_ms_per_request"] > 0
     s = res.summary()
     assert s["requests"] == 300 and s["ok"] == 300, s
     assert s["cache"].get("hit", 0) > 0 and s["cache"].get("miss", 0) > 0, s

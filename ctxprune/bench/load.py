@@ -5,7 +5,7 @@ is given) with an async HTTP client, and prints requests/s, p50 and p95 latency 
 average of the machine (shared machines skew every figure). The same helpers drive the live load
 and Redis-outage tests (tests/test_service_load.py).
 
-    python scripts/bench_service.py            # or: ctxprune bench-load (when wired into the CLI)
+    python scripts/bench_service.py            # one server per dense dtype (auto, and int8 with the onnx extra)
 """
 from __future__ import annotations
 
@@ -245,38 +245,58 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--serial-n", type=int, default=24, help="cold requests sent one at a time, for comparison")
     p.add_argument("--api-key", default=os.environ.get("CTXPRUNE_BENCH_API_KEY"))
     p.add_argument("--env", action="append", default=[], help="KEY=VALUE for the started server (repeatable)")
+    p.add_argument("--dtypes", default=None,
+                   help="comma-separated CTXPRUNE_DENSE_DTYPE values, one started server each "
+                        "(default: auto, plus int8 when the 'onnx' extra is installed; ignored with --url)")
     p.add_argument("--server-pid", type=int, default=None, help="with --url: the server's pid, for its CPU time")
+    p.add_argument("--out", default="bench-out/service.json", help="where the figures are written (JSON)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of lines")
     return p
 
 
+def _dtypes(arg: str | None) -> list[str]:
+    if arg:
+        return [d.strip() for d in arg.split(",") if d.strip()]
+    from ctxprune.onnx_dense import onnx_available
+
+    return ["auto", "int8"] if onnx_available() else ["auto"]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    proc = None
-    url = args.url
-    if url is None:
+    headers = {"X-API-Key": args.api_key} if args.api_key else None
+    folder = Path(args.data) if args.data else None
+    runs: dict[str, dict] = {}
+    if args.url is not None:
+        runs["server at " + args.url] = bench(args.url, folder, args.hit_n, args.hit_concurrency, args.cold_n,
+                                              args.cold_concurrency, args.serial_n, headers, args.server_pid)
+    else:
         env = dict(kv.split("=", 1) for kv in args.env)
-        proc, url = start_server(env)
-    try:
-        figures = bench(url, Path(args.data) if args.data else None, args.hit_n, args.hit_concurrency, args.cold_n,
-                        args.cold_concurrency, args.serial_n, {"X-API-Key": args.api_key} if args.api_key else None,
-                        proc.pid if proc is not None else args.server_pid)
-    finally:
-        if proc is not None:
-            stop_server(proc)
+        for dtype in _dtypes(args.dtypes):
+            proc, url = start_server({**env, "CTXPRUNE_DENSE_DTYPE": dtype})
+            try:
+                runs[f"dense dtype {dtype}"] = bench(url, folder, args.hit_n, args.hit_concurrency, args.cold_n,
+                                                     args.cold_concurrency, args.serial_n, headers, proc.pid)
+            finally:
+                stop_server(proc)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(runs, indent=2))
     if args.json:
-        print(json.dumps(figures, indent=2))
+        print(json.dumps(runs, indent=2))
         return 0
-    print(f"machine: {figures['cpus']} CPUs; kinds registered: {', '.join(figures['kinds'])}")
-    for name, label in (("cache_hit", f"cache-hit  ({args.hit_concurrency} clients)"),
-                        ("cold_concurrent", f"cold 10-passage ({args.cold_concurrency} clients)"),
-                        ("cold_one_at_a_time", "cold 10-passage (1 client)")):
-        f = figures.get(name)
-        if f:
-            print(f"{label:34s} {f['rps']:7.1f} req/s  p50 {f['p50_ms']:7.1f} ms  p95 {f['p95_ms']:7.1f} ms  "
-                  f"ok {f['ok']}/{f['requests']}  server CPU {f.get('server_cpu_ms_per_request', 'n/a')} ms/req")
-    print(f"load average (1/5/15 min): before hit {figures['load_before_hit']}, before cold {figures['load_before_cold']}, "
-          f"after {figures['load_after']}")
+    for label, figures in runs.items():
+        print(f"== {label}: {figures['cpus']} CPUs; kinds registered: {', '.join(figures['kinds'])}")
+        for name, what in (("cache_hit", f"cache-hit  ({args.hit_concurrency} clients)"),
+                           ("cold_concurrent", f"cold 10-passage ({args.cold_concurrency} clients)"),
+                           ("cold_one_at_a_time", "cold 10-passage (1 client)")):
+            f = figures.get(name)
+            if f:
+                print(f"{what:34s} {f['rps']:7.1f} req/s  p50 {f['p50_ms']:7.1f} ms  p95 {f['p95_ms']:7.1f} ms  "
+                      f"ok {f['ok']}/{f['requests']}  server CPU {f.get('server_cpu_ms_per_request', 'n/a')} ms/req")
+        print(f"load average (1/5/15 min): before hit {figures['load_before_hit']}, "
+              f"before cold {figures['load_before_cold']}, after {figures['load_after']}")
+    print(f"written: {out}")
     return 0
 
 

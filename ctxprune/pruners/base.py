@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
+from ctxprune.cache import Cache
 from ctxprune.models import resolve_device, resolve_dtype
 from ctxprune.config import Settings
 from ctxprune.contract import PruneRequest, PruneResult
@@ -23,6 +24,8 @@ class Pruner(ABC):
     result_model: ClassVar[type[PruneResult]]
     #: scorers warmed by ``warm_up`` (the relevance scorer named in the settings is added)
     scorers: ClassVar[tuple[str, ...]] = ()
+    #: the engine's cache (set by ``Engine.pruner``), for pruners that cache pieces of their work
+    cache: Cache | None = None
 
     def __init__(self, hub: ScorerHub, counter: TokenCounter, settings: Settings):
         self.hub = hub

@@ -18,7 +18,7 @@ from ctxprune.contract import NonBlankStr, PruneRequest, PruneResult, Stats, Uni
 from ctxprune.pruners.base import Pruner
 from ctxprune.pruners.memory_index import IndexCache, HistoryIndex, build_index, fingerprint, render
 from ctxprune.pruners.memory_scope import Scope, fix_event, query_scope
-from ctxprune.pruners.memory_score import MemoryWeights, TurnScores, partners, score_turns
+from ctxprune.pruners.memory_score import MemoryWeights, TurnScores, named_speakers, partners, score_turns, without_names
 from ctxprune.pruners.memory_time import annotate, parse_time
 from ctxprune.select import Candidate, fill_budget
 
@@ -121,8 +121,9 @@ class MemoryPruner(Pruner):
         ref = self.reference_day(req, idx)
         scope, event_turn = self.scope(req, idx, ref)
         limit = req.budget.limit(idx.tokens_in) if req.budget else None
-        qvec = self.hub.get("dense").embed([req.query])[0]
-        cand, sc = score_turns(idx, req.query, qvec, scope, self.weights, partners(idx))
+        content = without_names(req.query, named_speakers(idx, req.query)) if self.weights.strip_names else req.query
+        vecs = self.hub.get("dense").embed([req.query] if content == req.query else [req.query, content])
+        cand, sc = score_turns(idx, req.query, vecs[0], scope, self.weights, partners(idx), vecs[-1])
         score = np.full(idx.n, -1.0)
         score[cand] = sc.final
         must = np.array([any(k in line for k in req.keep) for line in idx.lines], dtype=bool) if req.keep else np.zeros(idx.n, bool)

@@ -75,6 +75,7 @@ class HistoryIndex:
     speakers: list[str] = field(default_factory=list)
     informative: np.ndarray | None = None  # per turn: how much specific content it carries (see informativeness)
     opens_session: np.ndarray | None = None  # per turn: True for the first turn of its session
+    turn_words: list[frozenset] | None = None  # per turn: its distinct scoring words
 
     @property
     def n(self) -> int:
@@ -211,7 +212,7 @@ def build_index(key: str, sessions, count: Callable[[str], int], embed: Callable
                         turn_bm25=_bm25(tok), session_bm25=_bm25(sess_docs), emb=emb, session_emb=sess_emb,
                         faiss_index=faiss_index, norm_texts=[" ".join(line.lower().split()) for line in lines],
                         speakers=[t.speaker for s in sessions for t in s.turns], informative=informativeness(content),
-                        opens_session=np.asarray(position, dtype=int) == 0)
+                        opens_session=np.asarray(position, dtype=int) == 0, turn_words=[frozenset(t) for t in tok])
 
 
 class IndexCache:

@@ -2,14 +2,16 @@
 
 Coarse: each session gets a relevance score (BM25 over the session, cosine to the session's mean
 embedding, and its best turn) and, when the question has a time scope, a soft proximity to it.
-Fine: each turn combines its own relevance (BM25 + MiniLM, with a little of its neighbours'),
+Fine: each turn combines its own relevance (BM25 + MiniLM, with a little of its neighbours'; read
+against the question without the speakers it names, the turn's embedding with its neighbours'),
 its session's coarse score and its temporal consistency with the scope (its session date or a
 relative phrase in it, resolved). A second pass re-scores against the query expanded with the
-best first-pass evidence (multi-hop), and the partner turn of a question/answer pair is lifted
-with the turn it belongs to.
+best first-pass evidence (multi-hop: their embeddings, and the rarest words they say), and the
+partner turn of a question/answer pair is lifted with the turn it belongs to.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +40,9 @@ class MemoryWeights:
     informative: float = 0.45  # prior for turns with specific content (summed IDF), min-max over the candidates
     opening: float = 0.05  # prior for a session's first turn, where people tell their news
     candidates: int = 600  # long histories: turns kept for fine scoring
+    strip_names: int = 1  # relevance against the question without the speakers it names (0: the whole question)
+    context: float = 0.4  # MiniLM relevance on a turn's embedding plus this share of its neighbours' (in_context)
+    hop2_words: int = 8  # second pass: expand with this many rarest words of each seed turn (0: the whole turn)
 
 
 @dataclass
@@ -45,16 +50,16 @@ class TurnScores:
     final: np.ndarray
     first: np.ndarray  # first-pass relevance
     second: np.ndarray
-    session: np.ndarray  # coarse score per session
+    session: np.ndarray  # per candidate: the coarse score of its session
     temporal: np.ndarray | None  # per turn, None without a scope
     partner_of: np.ndarray  # -1 or the turn a Q/A partner was lifted by
 
 
-def _pass(idx: HistoryIndex, query: str, qvec: np.ndarray, cand: np.ndarray, w: MemoryWeights) -> np.ndarray:
-    """Relevance of the candidate turns to one query (sparse + dense, min-max on the candidates)."""
-    sparse = idx.bm25_turns(query, cand)
-    dense = idx.emb[cand] @ qvec
-    return w.sparse * minmax(sparse) + (1 - w.sparse) * minmax(dense)
+def _pass(idx: HistoryIndex, text: str, vec: np.ndarray, cand: np.ndarray, emb: np.ndarray, w: MemoryWeights) -> np.ndarray:
+    """Relevance of the candidate turns (embeddings ``emb``) to one query: sparse + dense, min-max
+    on the candidates, plus a share of the better adjacent turn."""
+    rel = w.sparse * minmax(idx.bm25_turns(text, cand)) + (1 - w.sparse) * minmax(emb @ vec)
+    return _with_neighbours(rel, idx, cand, w.neighbour)
 
 
 def _with_neighbours(rel: np.ndarray, idx: HistoryIndex, cand: np.ndarray, share: float) -> np.ndarray:
@@ -117,6 +122,19 @@ def named_speakers(idx: HistoryIndex, query: str) -> set[str]:
     return {s for s in set(idx.speakers) if s and set(words(s, drop_stop=False)) and set(words(s, drop_stop=False)) <= q}
 
 
+def without_names(query: str, names: set[str]) -> str:
+    """The question without the names of the speakers it mentions ("Which cities has Jon visited?"
+    -> "Which cities has visited?"). Every turn line starts with its speaker's name, so a name in the
+    question makes the shortest turns of that speaker look most relevant (BM25 length normalisation,
+    and the name dominates a short turn's embedding); who said a turn is scored on its own."""
+    out = query
+    for name in names:
+        for part in re.findall(r"[^\W_]+", name):
+            out = re.sub(rf"\b{re.escape(part)}(?:['’]s)?\b", " ", out, flags=re.IGNORECASE)
+    out = " ".join(out.split())
+    return out if words(out) else query
+
+
 def priors(idx: HistoryIndex, cand: np.ndarray, w: MemoryWeights) -> np.ndarray:
     """Question-independent priors of the candidate turns: informativeness and session openings."""
     out = np.zeros(len(cand))
@@ -142,34 +160,93 @@ def candidates(idx: HistoryIndex, query: str, qvec: np.ndarray, w: MemoryWeights
     return np.unique(np.concatenate([dense_ids, sparse_ids, in_top]))
 
 
-def score_turns(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | None, w: MemoryWeights,
-                pairs: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, TurnScores]:
-    """Candidate turn ids and their scores (arrays over the candidates)."""
-    cand = candidates(idx, query, qvec, w)
-    s1 = _with_neighbours(_pass(idx, query, qvec, cand, w), idx, cand, w.neighbour)
-    sess = session_scores(idx, query, qvec, s1, cand, scope)
-    # multi-hop: expand the query with the best first-pass turns of distinct sessions
+def _seeds(idx: HistoryIndex, cand: np.ndarray, s1: np.ndarray, k: int) -> list[int]:
+    """The best first-pass turns of ``k`` distinct sessions."""
     seeds, seen = [], set()
     for j in np.argsort(-s1):
         si = int(idx.session_of[cand[j]])
         if si not in seen:
             seeds.append(int(cand[j]))
             seen.add(si)
-        if len(seeds) == w.seeds:
+        if len(seeds) == k:
             break
-    q2 = qvec + 0.5 * idx.emb[seeds].mean(axis=0) if seeds else qvec
+    return seeds
+
+
+def _salient(idx: HistoryIndex, i: int, k: int) -> str:
+    """What a first-hop turn adds to the question: its ``k`` rarest words (the things it names),
+    without its speaker's name; the whole turn when ``k`` is 0."""
+    if not k or idx.turn_words is None or idx.turn_bm25 is None:
+        return idx.score_texts[i]
+    idf = idx.turn_bm25.idf
+    name = set(words(idx.speakers[i], drop_stop=False))
+    ws = sorted((t for t in idx.turn_words[i] if t not in name), key=lambda t: -idf.get(t, 0.0))
+    return " ".join(ws[:k])
+
+
+def in_context(idx: HistoryIndex, cand: np.ndarray, share: float) -> np.ndarray:
+    """Embeddings of the candidate turns read with their neighbours in the session: the turn's own
+    plus ``share`` of the turns before and after it, re-normalised. A reply ("Yeah! Let's do it,
+    it'll be fun!") means what the turn before it proposed; a story told over several turns is
+    about what its first turn named. Uses the cached turn embeddings only (no model call)."""
+    e = idx.emb
+    so = idx.session_of
+    out = e[cand].astype(np.float32)
+    if share and idx.n > 1:
+        prev, nxt = np.maximum(cand - 1, 0), np.minimum(cand + 1, idx.n - 1)
+        out = out + share * (e[prev] * ((cand > 0) & (so[prev] == so[cand]))[:, None]
+                             + e[nxt] * ((cand < idx.n - 1) & (so[nxt] == so[cand]))[:, None])
+        out /= np.linalg.norm(out, axis=1, keepdims=True) + 1e-9
+    return out
+
+
+def signals(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | None, w: MemoryWeights,
+            content_vec: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Candidate turn ids and the per-turn signals (arrays over the candidates), by name.
+
+    ``content_vec`` is the embedding of the question without the speakers it names
+    (``without_names``): BM25 reads the question without the names, MiniLM the normalised sum of
+    both embeddings (the named person and what is asked about them); the speaker bonus says who.
+    """
+    cand = candidates(idx, query, qvec, w)
+    named = named_speakers(idx, query)
+    content = without_names(query, named) if w.strip_names else query
+    cvec = qvec
+    if w.strip_names and content_vec is not None and content != query:
+        cvec = (qvec + content_vec) / (np.linalg.norm(qvec + content_vec) + 1e-9)
+    emb = in_context(idx, cand, w.context)
+    s1 = _pass(idx, content, cvec, cand, emb, w)
+    sess = session_scores(idx, query, qvec, s1, cand, scope)
+    # multi-hop: expand the question with the best first-pass evidence of distinct sessions, by the
+    # embedding of each seed turn and (for BM25) the rarest words it says: the places, people and things
+    seeds = _seeds(idx, cand, s1, w.seeds)
+    q2 = cvec + 0.5 * idx.emb[seeds].mean(axis=0) if seeds else cvec
     q2 = q2 / (np.linalg.norm(q2) + 1e-9)
-    expanded = " ".join([query, *(idx.score_texts[i] for i in seeds)])
-    s2 = _with_neighbours(_pass(idx, expanded, q2, cand, w), idx, cand, w.neighbour)
-    final = (1 - w.hop2) * s1 + w.hop2 * s2 + w.session * sess[idx.session_of[cand]]
-    temporal = None
+    expanded = " ".join([content, *(_salient(idx, i, w.hop2_words) for i in seeds)])
+    s2 = _pass(idx, expanded, q2, cand, emb, w)
+    temporal = np.zeros(len(cand))
     if scope is not None and (scope.span.start is not None or scope.span.end is not None):
         temporal = temporal_consistency(idx, scope, cand, idx.score_texts)
-        final = final + w.temporal * temporal
-    named = named_speakers(idx, query)
-    if named and w.speaker:
-        final = final + w.speaker * np.array([idx.speakers[i] in named for i in cand], dtype=float)
-    final = final + priors(idx, cand, w)
+    return cand, {"first": s1, "second": s2, "session": sess[idx.session_of[cand]], "temporal": temporal,
+                  "speaker_named": np.array([idx.speakers[i] in named for i in cand], dtype=float),
+                  "priors": priors(idx, cand, w)}
+
+
+def fixed_combination(sig: dict[str, np.ndarray], w: MemoryWeights, has_scope: bool) -> np.ndarray:
+    """The documented combination of the signals (docs/memory.md, Method 4)."""
+    final = (1 - w.hop2) * sig["first"] + w.hop2 * sig["second"] + w.session * sig["session"]
+    if has_scope:
+        final = final + w.temporal * sig["temporal"]
+    return final + w.speaker * sig["speaker_named"] + sig["priors"]
+
+
+def score_turns(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | None, w: MemoryWeights,
+                pairs: tuple[np.ndarray, np.ndarray], content_vec: np.ndarray | None = None) -> tuple[np.ndarray, TurnScores]:
+    """Candidate turn ids and their scores (arrays over the candidates)."""
+    cand, sig = signals(idx, query, qvec, scope, w, content_vec)
+    has_scope = scope is not None and (scope.span.start is not None or scope.span.end is not None)
+    final = fixed_combination(sig, w, has_scope)
+    temporal = sig["temporal"] if has_scope else None
     lifted = np.full(len(cand), -1)
     pos = {int(t): j for j, t in enumerate(cand)}
     base = final.copy()
@@ -182,4 +259,5 @@ def score_turns(idx: HistoryIndex, query: str, qvec: np.ndarray, scope: Scope | 
             if p >= 0 and p in pos and share * base[pos[p]] > final[j]:
                 final[j] = share * base[pos[p]]
                 lifted[j] = p
-    return cand, TurnScores(final=final, first=s1, second=s2, session=sess, temporal=temporal, partner_of=lifted)
+    return cand, TurnScores(final=final, first=sig["first"], second=sig["second"], session=sig["session"],
+                            temporal=temporal, partner_of=lifted)

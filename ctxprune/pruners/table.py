@@ -13,6 +13,7 @@ import gc
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterator
 
 import numpy as np
@@ -24,6 +25,7 @@ from ctxprune.pruners.table_calibrate import column_features, row_features
 from ctxprune.pruners.table_columns import (ColumnInfo, ColumnWeights, column_doc, column_parts, column_scores,
                                             describe_all, kept_cluster,
                                             row_key_column)
+from ctxprune.pruners.table_describe_llm import Described, LLMDescriber
 from ctxprune.pruners.table_parse import Table, TableInput, TableOut, TableRequest, TableResult, cell_text, parse_table
 from ctxprune.pruners.table_render import pipe_text, render
 from ctxprune.pruners.table_rows import (QuestionShape, condition_matrix, edge_rows, extreme_rows, question_shape,
@@ -115,6 +117,7 @@ class Scores:
     shape: QuestionShape
     col_x: np.ndarray | None = None  # calibrated-model features (table_calibrate)
     row_x: np.ndarray | None = None
+    described: Described | None = None  # the LLM describer's outcome, when it is on (table_describe_llm)
 
 
 class TablePruner(Pruner):
@@ -126,9 +129,19 @@ class TablePruner(Pruner):
     weights = TableWeights()
     column_weights = ColumnWeights()
 
+    @cached_property
+    def describer(self) -> LLMDescriber | None:
+        """The optional LLM column describer (None unless CTXPRUNE_TABLE_DESCRIBER_URL is set)."""
+        return LLMDescriber.from_settings(self.settings, self.cache)
+
+    def model_ids(self) -> list[str]:
+        return super().model_ids() + ([self.describer.model_id] if self.describer else [])
+
     # ---------------------------------------------------------------- score
     def score(self, query: str, table: Table, scorer: str | None = None) -> Scores:
         cols = describe_all(table)
+        described = self.describer.describe(table, cols) if self.describer else None
+        cols = described.cols if described else cols
         key = row_key_column(cols)
         shape = question_shape(query)
         by_col = [[r[j] for r in table.text] for j in range(table.n_cols)]
@@ -136,7 +149,7 @@ class TablePruner(Pruner):
             s = self.hub.get(scorer)
             col = minmax(s.score(query, [c.description for c in cols]))
             row = minmax(s.score(query, self._row_texts(table)))
-            return Scores(cols, col, kept_cluster(col), key, row, shape)
+            return Scores(cols, col, kept_cluster(col), key, row, shape, described=described)
         kinds = [c.kind for c in cols]
         cond = condition_matrix(query, by_col, shape, kinds) if table.n_rows else np.zeros((0, table.n_cols))
         value_hits = cond.max(axis=0) if table.n_rows else np.zeros(table.n_cols)
@@ -150,7 +163,7 @@ class TablePruner(Pruner):
         parts.update(fused=minmax(col), cluster=cluster.astype(float))
         col_x = column_features(query, cols, parts, shape)
         row, row_x = self._row_scores(query, table, cond, shape, (cols, col))
-        return Scores(cols, col, cluster, key, row, shape, col_x, row_x)
+        return Scores(cols, col, cluster, key, row, shape, col_x, row_x, described)
 
     @staticmethod
     def _row_texts(table: Table) -> list[str]:
@@ -379,10 +392,13 @@ class TablePruner(Pruner):
                       scorer=req.scorer or "bm25+minilm columns, conditions+bm25+static/minilm rows",
                       extra={"cells_in": table.n_rows * table.n_cols, "cells_out": len(cols) * len(rows),
                              "whole_column": sc.shape.whole_column,
+                             "column_descriptions": sc.described.note if sc.described else "generated",
                              "rendered_tokens": None, "tokens_estimated": bool(tokens_estimated),
                              "dropped_rows_not_listed": max(0, table.n_rows - len(rows) - self.weights.listed_rows)})
         text = render(req.format, out_cols, out_rows, table.title, types=types)
         stats.extra["rendered_tokens"] = self.counter.count(text) if len(text) < 400_000 else None
-        return TableResult(table=TableOut(title=table.title or None, columns=out_cols, rows=out_rows),
-                           kept_columns=cols, kept_rows=rows, rendered=text, format=req.format,
-                           kept=kept, dropped=dropped, stats=stats)
+        result = TableResult(table=TableOut(title=table.title or None, columns=out_cols, rows=out_rows),
+                             kept_columns=cols, kept_rows=rows, rendered=text, format=req.format,
+                             kept=kept, dropped=dropped, stats=stats)
+        result._cacheable = sc.described is None or sc.described.cacheable  # no cached fallback after an LLM failure
+        return result
