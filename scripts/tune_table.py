@@ -72,11 +72,11 @@ def replay(pr, d, ratio, cw=tc.ColumnWeights()):
     row = w.cond * c + w.sparse * sparse + w.dense * dd
     row = spread_neighbours(row) if shape.neighbours else row
     sc = Scores(cols, col, tc.kept_cluster(col), key, row, shape)
-    cells, head, _ = pr._cell_tokens(t)
+    cells, lead, head, head_lead, _ = pr._cell_tokens(t)
     p, q = pr.weights_pq(sc)
     limit = req.budget.limit(pr.counter.count(ad.full(ex)))
     sub = fill_table(p, q, cells, head, limit, np.zeros(t.n_cols, bool), np.zeros(t.n_rows, bool),
-                     max_cells=int(ratio * t.n_rows * t.n_cols))
+                     max_cells=int(ratio * t.n_rows * t.n_cols), lead=lead, head_lead=head_lead)
     cs, rs = sorted(sub.columns), sorted(sub.rows)
     oh = [t.columns[j] for j in cs]
     orows = [[t.rows[i][j] for j in cs] for i in rs]

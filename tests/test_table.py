@@ -106,6 +106,17 @@ def test_header_match_and_answer_type_prior():
     assert tc.answer_type_prior("In what year did she play Pippa?", cols)[0] == 1.0
 
 
+def test_answer_target_names_the_asked_column_not_the_condition_column():
+    cols = tc.describe_all(parse_table(TableInput(
+        columns=["School Name", "FTE Teachers", "Student/teacher ratio", "Venue"], rows=[["A", "3", "10", "x"]] * 3)))
+    assert tc.answer_target("which school has the lowest student/teacher ratio?", cols).tolist() == [1, 0, 0, 0]
+    assert tc.answer_target("where did they play?", cols).tolist() == [0, 0, 0, 1]
+    assert tc.answer_target("who won?", cols).tolist() == [1, 0, 0, 0]  # "who": a name-like header
+    years = tc.describe_all(parse_table(TableInput(columns=COLS, rows=ROWS)))
+    assert not tc.answer_target("who played Pippa?", years).any()  # no person header: the answer-type prior's job
+    assert tc.answer_target("in what years did she play Roxanne Morton?", years).tolist() == [1, 0, 0, 0]
+
+
 def test_calibrated_column_model_prefers_the_named_and_key_columns():
     t = parse_table(TableInput(columns=COLS, rows=ROWS))
     cols = tc.describe_all(t)
@@ -169,6 +180,13 @@ def test_conditions_exact_partial_numeric():
     assert m[3, 0] == 0.5 and m[4, 0] == 0.5 and m[0, 0] == 0.0  # years after 2016
     partial = condition_matrix("who did she play in the huntsman", by_col, question_shape("x"))
     assert 0 < partial[2, 1] < 1.0 and partial[0, 1] == 0.0
+
+
+def test_a_cell_that_is_only_part_of_a_named_person_is_a_weaker_condition():
+    q = "Which films did Steve Zissis appear in 2008?"
+    assert question_shape(q).names == (" steve zissis ",)
+    m = condition_matrix(q, [["Steve", "Steve Zissis", "Chad"]], question_shape(q))
+    assert m[0, 0] == 0.5 and m[1, 0] == 1.0 and m[2, 0] == 0.0
 
 
 def test_comparisons_apply_to_columns_of_their_kind():
@@ -239,6 +257,50 @@ def test_fill_table_must_keep_and_cell_cap():
                      must_c, must_r, max_cells=6)
     assert 2 in sub.columns and 7 in sub.rows
     assert len(sub.rows) * len(sub.columns) <= 6 or sub.rows == [7]
+
+
+def test_top_up_adds_what_the_exact_count_leaves_room_for_and_never_exceeds_it():
+    from ctxprune.pruners.table_select import top_up
+    from ctxprune.tokens import get_counter
+    cnt = get_counter()
+    cols_txt, rows_txt = COLS, ROWS
+    cells = np.array([[cnt.count(" " + v) for v in r] for r in rows_txt])
+    head = np.array([cnt.count(" " + c) for c in cols_txt])
+
+    def count(cs, rs):
+        return cnt.count(pipe_text([cols_txt[j] for j in cs], [[rows_txt[i][j] for j in cs] for i in rs]))
+    limit = count([0, 1], [0, 1, 2, 3])
+    cols, rows, n = top_up(np.array([0.4, 0.3, 0.2, 0.1]), np.full(5, 0.2), [0, 1], [0, 1], count([0, 1], [0, 1]),
+                           limit, count, cells, head)
+    assert n == count(cols, rows) <= limit
+    assert len(cols) * len(rows) > 4  # the remainder was used
+    same = top_up(np.ones(4), np.ones(5), [0], [0], limit, limit, count, cells, head)
+    assert same == ([0], [0], limit)  # nothing left: unchanged
+
+
+def test_row_embedding_scores_a_hair_apart_stay_close():
+    from ctxprune.pruners.table import _spread
+    near = _spread(np.array([0.50, 0.49, 0.48]), 0.2)
+    assert near.max() - near.min() == pytest.approx(0.1)  # min-max would stretch these to 1 and 0
+    far = _spread(np.array([0.9, 0.1, 0.5]), 0.2)
+    assert far.tolist() == pytest.approx([1.0, 0.0, 0.5])  # a wide range is plain min-max
+
+
+def test_cell_tokens_count_cells_as_they_stand_in_the_rendering():
+    from ctxprune.pruners.table import TablePruner
+    pr = TablePruner.__new__(TablePruner)
+    from ctxprune.tokens import get_counter
+    pr.counter = get_counter()
+    rows = [["1998", "Smith", "12,345"], ["2001", "", "7"]]
+    t = parse_table(TableInput(columns=["Year", "Name", "Votes"], rows=rows))
+    cells, lead, head, head_lead, estimated = pr._cell_tokens(t)
+    assert not estimated
+    for cs in ([0, 1, 2], [1, 2], [2]):
+        first = min(cs)
+        est = head[cs].sum() - head_lead[first] + len(cs) - 1 + sum(
+            cells[i, cs].sum() - lead[i, first] + len(cs) for i in range(2))
+        exact = pr.counter.count(pipe_text([t.columns[j] for j in cs], [[r[j] for j in cs] for r in rows]))
+        assert abs(est - exact) <= 1, (cs, est, exact)
 
 
 # ---------------------------------------------------------------- rendering

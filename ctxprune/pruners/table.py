@@ -31,7 +31,7 @@ from ctxprune.pruners.table_render import pipe_text, render
 from ctxprune.pruners.table_rows import (QuestionShape, condition_matrix, edge_rows, extreme_rows, question_shape,
                                          row_text, spread_neighbours, without_operands)
 from ctxprune.pruners.table_sparse import bm25_vectorised
-from ctxprune.pruners.table_select import SubTable, fill_table, softmax_weights
+from ctxprune.pruners.table_select import SubTable, fill_table, softmax_weights, top_up
 from ctxprune.scoring import minmax
 from ctxprune.select import adaptive_cut
 
@@ -57,6 +57,8 @@ class TableWeights:
     cell_cap: float = 1.35  # a ratio budget keeps at most cell_cap x ratio of the input's cells (tokens mostly bind)
     edge: float = 0.3  # "first" / "last" questions: the first / last row of the table
     position: float = 0.1  # prior for earlier rows (tables put winners, firsts and totals' subjects on top)
+    dense_floor: float = 0.2  # smallest cosine range the row embedding scores are scaled over (_spread)
+    top_up: int = 24  # exact counts spent adding left-out rows / columns into the budget's remainder (0: off)
 
 
 def _approx_cells(t: TableInput) -> int:
@@ -66,6 +68,14 @@ def _approx_cells(t: TableInput) -> int:
     if t.records is not None:
         return len(t.records) * (len(t.records[0]) if t.records else 0)
     return len(t.csv or t.markdown or "") // 8
+
+
+def _spread(x: np.ndarray, floor: float) -> np.ndarray:
+    """Min-max scaling whose range is at least ``floor``: cosines a hair apart stay close instead of 0 and 1."""
+    x = np.asarray(x, dtype=float)
+    if x.size == 0:
+        return x
+    return (x - x.min()) / max(float(x.max() - x.min()), floor, 1e-12)
 
 
 @contextmanager
@@ -182,13 +192,13 @@ class TablePruner(Pruner):
         text_q = without_operands(query) if shape.comparisons else query
         sparse = minmax(self.hub.get("bm25").score(text_q, texts) if len(texts) <= w.large
                         else bm25_vectorised(text_q, texts))
-        fast = minmax(self.hub.get("static").score(query, texts))
+        fast = _spread(self.hub.get("static").score(query, texts), w.dense_floor)
         pre = w.cond * c + w.sparse * sparse + w.dense * fast
         top = np.argsort(-pre)[: w.dense_top]
         dense = fast.copy()
         if len(top):
             d = self.hub.get("dense").score(query, [texts[i] for i in top])
-            dense[top] = 0.5 * fast[top] + 0.5 * (minmax(d) if len(top) > 1 else np.ones(1))
+            dense[top] = 0.5 * fast[top] + 0.5 * (_spread(d, w.dense_floor) if len(top) > 1 else np.ones(1))
         out = w.cond * c + w.sparse * sparse + w.dense * dense
         if shape.whole_column and (w.extreme or w.edge):
             out = out + w.extreme * extreme_rows(query, self._target_values(table, cols), table.n_rows)
@@ -230,13 +240,20 @@ class TablePruner(Pruner):
         rows = np.argsort(-sc.row)[:k]
         return SubTable(cols, sorted(rows.tolist()), 0.0)
 
-    def _cell_tokens(self, table: Table) -> tuple[np.ndarray, np.ndarray, bool]:
-        """Tokens of every cell as the budget counts it (``str(v)``), once per distinct value.
+    def _cell_tokens(self, table: Table) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+        """Tokens of every cell as the budget counts it, once per distinct value.
 
+        A cell is counted as it stands after a separator, ``" " + value`` (``a | 1998`` is ``a``,
+        `` |``, `` ``, ``199``, ``8``: a number pays for its space); the second matrix is what the
+        cell costs more there than at the start of a line (the first kept column), so a row of
+        columns ``cols`` costs ``sum(cells[cols]) - lead[first] + len(cols)`` (separators, newline).
+        Counting values alone undercounted tables of numbers by up to a quarter and overcounted
+        others, which the exact recount then paid for in dropped rows. Header names likewise.
         Past ``exact_cells`` cells, each column's tokens-per-character is measured on a sample of
-        its distinct values and the rest estimated from their length; the third value says so.
+        its distinct values and the rest estimated from their length (lead 0); the last value says so.
         """
         out = np.zeros((table.n_rows, table.n_cols), dtype=np.int32)
+        lead = np.zeros((table.n_rows, table.n_cols), dtype=np.int32)
         estimate = table.n_rows * table.n_cols > self.weights.exact_cells
         count = self.counter.count
         for j in range(table.n_cols):
@@ -244,19 +261,24 @@ class TablePruner(Pruner):
             uniq = list(dict.fromkeys(vals))
             if estimate and len(uniq) > 300:
                 sample = uniq[:: max(1, len(uniq) // 300)]
-                per_char = sum(count(v) for v in sample) / max(1, sum(len(v) for v in sample))
-                cnt = {v: max(1, int(np.ceil(len(v) * per_char))) for v in uniq}  # ceil: err on the safe side
+                per_char = sum(count(" " + v) for v in sample) / max(1, sum(len(v) + 1 for v in sample))
+                cnt = {v: max(1, int(np.ceil((len(v) + 1) * per_char))) for v in uniq}  # ceil: err on the safe side
+                out[:, j] = [cnt[v] for v in vals]
             else:
-                cnt = {v: count(v) for v in uniq}
-            out[:, j] = [cnt[v] for v in vals]
-        head = np.array([count(str(c)) for c in table.columns], dtype=np.int32)
-        return out, head, estimate
+                cnt = {v: (count(" " + v), count(v)) for v in uniq}
+                both = np.array([cnt[v] for v in vals], dtype=np.int32).reshape(-1, 2)
+                out[:, j] = both[:, 0]
+                lead[:, j] = both[:, 0] - both[:, 1]
+        names = [str(c) for c in table.columns]
+        head = np.array([count(" " + c) for c in names], dtype=np.int32)
+        head_lead = head - np.array([count(c) for c in names], dtype=np.int32)
+        return out, lead, head, head_lead, estimate
 
     def _count_table(self, cols: list, rows: list[list], estimate: tuple[np.ndarray, np.ndarray] | None) -> int:
         """Tokens of the ``header | ...`` rendering; from the cell counts when the table is too large to encode."""
         if estimate is None:
             return self.counter.count(pipe_text(cols, rows))
-        cells, head = estimate
+        cells, head = estimate  # counted after a separator: at most one token a line too many
         k = cells.shape[1]
         return int(head.sum() + (k - 1) + cells.sum() + cells.shape[0] * k)
 
@@ -267,7 +289,7 @@ class TablePruner(Pruner):
 
     def _run(self, req: TableRequest) -> TableResult:
         table = parse_table(req.table)
-        cells, head, estimated = self._cell_tokens(table)
+        cells, lead, head, head_lead, estimated = self._cell_tokens(table)
         tokens_in = self._count_table(table.columns, table.rows, (cells, head) if estimated else None)
         limit = req.budget.limit(tokens_in) if req.budget else None
         sc = self.score(req.query, table, req.scorer)
@@ -281,7 +303,8 @@ class TablePruner(Pruner):
             p, q = self.weights_pq(sc)
             share = self.weights.cell_cap * req.budget.ratio if req.budget.ratio else None
             max_cells = int(share * table.n_rows * table.n_cols) if share else None
-            sub = fill_table(p, q, cells, head, limit, must_cols, must_rows, max_cells=max_cells)
+            sub = fill_table(p, q, cells, head, limit, must_cols, must_rows, max_cells=max_cells, lead=lead,
+                             head_lead=head_lead)
             exceeded = sub.exceeded
         cols = sorted(sub.columns, key=lambda j: j)
         rows = sorted(sub.rows)
@@ -300,6 +323,12 @@ class TablePruner(Pruner):
                     break
             rows = [i for i in rows if i not in drop]
             out_cols, out_rows, tokens_out = self._project(table, cols, rows, est)
+        if limit is not None and self.weights.top_up and not estimated and not exceeded:
+            def count(cs: list[int], rs: list[int]) -> int:
+                return self._project(table, cs, rs)[2]
+            cols, rows, tokens_out = top_up(p, q, cols, rows, tokens_out, limit, count, cells, head, max_cells,
+                                            tries=self.weights.top_up)
+            out_cols, out_rows, _ = self._project(table, cols, rows)
         return self._result(req, table, sc, cols, rows, out_cols, out_rows, tokens_in, tokens_out, limit,
                             exceeded, must_cols, must_rows, estimated)
 

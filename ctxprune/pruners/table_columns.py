@@ -105,6 +105,44 @@ def answer_type_prior(query: str, cols: list[ColumnInfo]) -> np.ndarray:
     return np.array([1.0 if c.kind in kinds else 0.0 for c in cols])
 
 
+_WH_TARGET = re.compile(
+    r"\b(?:which|what|whose|name\s+(?:the|a|an|one|two|three|all|each|every)|list\s+(?:the|all))\s+"
+    r"(?:(?:is|was|were|are|did|does|do|has|had)\s+)?(?:the\s+|a\s+|an\s+)?((?:[\w'/.-]+\s*){1,3})", re.I)
+_TARGET_STOP = re.compile(r"^(of|in|on|at|for|from|with|by|to|did|does|do|was|were|is|are|has|had|have|that|who|"
+                          r"which|when|after|before|than|and|or|as|got|had|came|won|made|played)$", re.I)
+_WH_PLACE = re.compile(r"\bwhere\b", re.I)
+_PLACE_WORDS = {"venue", "location", "place", "city", "site", "country", "stadium", "ground", "town", "state"}
+_WH_PERSON = re.compile(r"\bwho(?:m|se)?\b", re.I)
+_PERSON_WORDS = {"name", "player", "driver", "rider", "athlete", "artist", "candidate", "winner", "coach", "manager",
+                 "director", "incumbent", "member", "character", "actor", "singer", "writer", "author", "person",
+                 "representative", "nominee", "recipient", "performer", "swimmer", "runner", "cyclist", "skater",
+                 "wrestler", "boxer", "pilot", "owner", "leader", "president", "captain", "composer", "producer"}
+
+
+def answer_target(query: str, cols: list[ColumnInfo]) -> np.ndarray:
+    """1 for a column whose header names what the question asks for: the words after "which" / "what" /
+    "name the" ("which school has the lowest ratio" -> School Name; "in what year" -> Year), or a
+    place column for "where". Tells the answer column from the condition columns the question also
+    names ("lowest student/teacher ratio"), which header_match and BM25 cannot.
+    """
+    target: set[str] = set()
+    for m in _WH_TARGET.finditer(query):
+        for t in m.group(1).split():
+            if _TARGET_STOP.match(t):
+                break
+            target.update(words(t))
+    if _WH_PLACE.search(query):
+        target |= _PLACE_WORDS
+    if _WH_PERSON.search(query):
+        target |= _PERSON_WORDS
+    out = np.zeros(len(cols))
+    if target:
+        for c in cols:
+            h = set(words(c.name))
+            out[c.index] = 1.0 if h & target else 0.0
+    return out
+
+
 def header_match(query: str, cols: list[ColumnInfo]) -> np.ndarray:
     """Share of a header's content words that occur in the question."""
     q = set(words(query))
@@ -123,6 +161,7 @@ class ColumnWeights:
     values: float = 0.25  # question conditions matched in the column's cells
     answer_type: float = 0.15
     key: float = 0.15  # the row-identifier column
+    target: float = 0.6  # the header names what the question asks for (answer_target)
 
 
 def column_parts(query: str, cols: list[ColumnInfo], sparse: np.ndarray, dense: np.ndarray,
@@ -133,7 +172,8 @@ def column_parts(query: str, cols: list[ColumnInfo], sparse: np.ndarray, dense: 
     if n:
         key_v[key] = 1.0
     return {"sparse": minmax(sparse), "dense": minmax(dense), "header": header_match(query, cols),
-            "values": np.clip(value_hits, 0, 1), "answer_type": answer_type_prior(query, cols), "key": key_v}
+            "values": np.clip(value_hits, 0, 1), "answer_type": answer_type_prior(query, cols), "key": key_v,
+            "target": answer_target(query, cols)}
 
 
 def column_scores(query: str, title: str, cols: list[ColumnInfo], sparse: np.ndarray, dense: np.ndarray,
@@ -141,7 +181,7 @@ def column_scores(query: str, title: str, cols: list[ColumnInfo], sparse: np.nda
     """Fused relevance per column; sparse and dense are raw scorer outputs, value_hits in [0, 1]."""
     x = column_parts(query, cols, sparse, dense, value_hits, key)
     fused = (w.sparse * x["sparse"] + w.dense * x["dense"] + w.header * x["header"] + w.values * x["values"]
-             + w.answer_type * x["answer_type"] + w.key * x["key"])
+             + w.answer_type * x["answer_type"] + w.key * x["key"] + w.target * x["target"])
     empty = np.array([c.kind == "empty" for c in cols])
     fused[empty] *= 0.2
     return fused

@@ -56,6 +56,7 @@ class QuestionShape:
     numbers: list[float]
     comparisons: list[tuple[bool, float]]  # (greater?, value)
     temporal: bool = False  # the comparisons are about time ("after 2005", "before 1990"): date columns only
+    names: tuple[str, ...] = ()  # multi-word proper names of the question, normalised ("steve zissis")
 
 
 def question_shape(query: str) -> QuestionShape:
@@ -66,7 +67,24 @@ def question_shape(query: str) -> QuestionShape:
     operands = {x for _, x in cmps}
     nums = [x for x in nums if x not in operands]  # "after 2005": 2005 itself is no answer row
     temporal = bool(found) and all(m.group(1).lower() in _TEMPORAL for m in found)
-    return QuestionShape(bool(_WHOLE.search(query)), bool(_NEIGHBOUR.search(query)), nums, cmps, temporal)
+    return QuestionShape(bool(_WHOLE.search(query)), bool(_NEIGHBOUR.search(query)), nums, cmps, temporal,
+                         proper_names(query))
+
+
+_CAP_RUN = re.compile(r"(?:\b[A-Z][\w'.-]*(?:\s+|$)){2,}")
+
+
+def proper_names(query: str) -> tuple[str, ...]:
+    """Runs of two or more capitalised words ("Steve Zissis", "Milton Keynes Dons"), question words and
+    other stop words at their start dropped ("Did Lou Costello" -> "lou costello")."""
+    out = []
+    for m in _CAP_RUN.finditer(query):
+        ws = m.group(0).split()
+        while ws and ws[0].lower() in STOPWORDS:
+            ws = ws[1:]
+        if len(ws) >= 2:
+            out.append(norm_text(" ".join(ws)))
+    return tuple(out)
 
 
 def without_operands(query: str) -> str:
@@ -132,12 +150,17 @@ def _match_number(k: str, shape: QuestionShape) -> float:
     return 0.5 if any((num > x) if gt else (num < x) for gt, x in shape.comparisons) else 0.0
 
 
+_PART_OF_NAME = 0.5  # a cell that is only part of a name the question gives ("Steve" of "Steve Zissis")
+
+
 def _match_value(k: str, t: set[str], qnorm: str, qwords: set[str], shape: QuestionShape,
                  df: dict[str, int], n: int) -> float:
     kn = norm_text(k)
     if _is_trivial(kn):
         return 0.0
     if len(kn) > 3 and kn in qnorm and not kn.strip().isdigit():
+        if any(kn != nm and kn in nm for nm in shape.names):  # "Steve" of "Steve Zissis": part of a name
+            return _PART_OF_NAME
         return 1.0
     num = to_number(k) if shape.numbers or shape.comparisons else None
     if num is not None:

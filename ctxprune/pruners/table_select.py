@@ -9,6 +9,7 @@ prefix with the highest expected share wins: narrow tables of many rows for supe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -55,8 +56,13 @@ def _fill_rows(order: np.ndarray, cost: np.ndarray, room: float, must: np.ndarra
 
 def fill_table(p: np.ndarray, q: np.ndarray, cell_tokens: np.ndarray, head_tokens: np.ndarray, limit: int,
                must_cols: np.ndarray, must_rows: np.ndarray, max_cells: int | None = None,
-               min_cols: int = 1) -> SubTable:
-    """The best (columns, rows) under ``limit`` tokens and at most ``max_cells`` cells."""
+               min_cols: int = 1, lead: np.ndarray | None = None, head_lead: np.ndarray | None = None) -> SubTable:
+    """The best (columns, rows) under ``limit`` tokens and at most ``max_cells`` cells.
+
+    ``cell_tokens`` / ``head_tokens`` are the tokens of a cell as it stands after a separator
+    (``" " + value``); ``lead`` / ``head_lead`` what that costs more than the same value at the
+    start of a line, where the first kept column stands (see ``TablePruner._cell_tokens``).
+    """
     n_rows, n_cols = cell_tokens.shape
     col_order = [int(j) for j in np.flatnonzero(must_cols)] + [int(j) for j in np.argsort(-p, kind="stable")
                                                                if not must_cols[j]]
@@ -66,8 +72,11 @@ def fill_table(p: np.ndarray, q: np.ndarray, cell_tokens: np.ndarray, head_token
     start = max(int(must_cols.sum()), min(min_cols, n_cols), 1)
     for k in range(start, n_cols + 1):
         cols = col_order[:k]
-        head = float(head_tokens[cols].sum()) + (k - 1)
+        first = min(cols)
+        head = float(head_tokens[cols].sum()) + (k - 1) - (float(head_lead[first]) if head_lead is not None else 0.0)
         cost = cell_tokens[:, cols].sum(axis=1) + k  # separators and the newline
+        if lead is not None:
+            cost = cost - lead[:, first]
         max_rows = n_rows if max_cells is None else max(0, max_cells // k)
         rows = _fill_rows(row_order, cost.astype(float), limit - head, must_rows, max_rows)
         value = (float(p[cols].sum()) / p_tot) * (float(q[rows].sum()) / q_tot if rows else 0.0)
@@ -79,3 +88,42 @@ def fill_table(p: np.ndarray, q: np.ndarray, cell_tokens: np.ndarray, head_token
     best.exceeded = best.exceeded or bool(must_cols.any() or must_rows.any()) and (
         float(head_tokens[best.columns].sum()) + float(cell_tokens[np.ix_(best.rows, best.columns)].sum()) > limit)
     return best
+
+
+def top_up(p: np.ndarray, q: np.ndarray, cols: list[int], rows: list[int], tokens: int, limit: int,
+           count: Callable[[list[int], list[int]], int], cell_tokens: np.ndarray, head_tokens: np.ndarray,
+           max_cells: int | None = None, tries: int = 24) -> tuple[list[int], list[int], int]:
+    """Rows and columns added into what the exact count of the chosen sub-table left of the budget.
+
+    ``fill_table`` skips a row that does not fit its estimate and the exact recount may drop one;
+    here the left-out rows and columns are tried best value per token first (a row is worth its
+    ``q`` times the kept share of ``p``, a column its ``p`` times the kept share of ``q``), each
+    kept only if the exact ``count(cols, rows)`` stays within ``limit`` (at most ``tries`` counts).
+    """
+    n_rows, n_cols = cell_tokens.shape
+    if not cols or not rows or tokens >= limit:
+        return cols, rows, tokens
+    p_tot, q_tot = float(p.sum()) or 1.0, float(q.sum()) or 1.0
+    kept_r, kept_c = set(rows), set(cols)
+    p_in, q_in = float(p[cols].sum()) / p_tot, float(q[rows].sum()) / q_tot
+    cand = [(float(q[i]) / q_tot * p_in / (float(cell_tokens[i, cols].sum()) + len(cols)), "row", i)
+            for i in range(n_rows) if i not in kept_r]
+    cand += [(float(p[j]) / p_tot * q_in / (float(head_tokens[j]) + float(cell_tokens[rows, j].sum()) + len(rows) + 1),
+              "col", j) for j in range(n_cols) if j not in kept_c]
+    cand.sort(key=lambda c: -c[0])
+    for _, what, x in cand:
+        if tries <= 0 or tokens >= limit:
+            break
+        new_c, new_r = (cols, sorted(rows + [x])) if what == "row" else (sorted(cols + [x]), rows)
+        if max_cells is not None and len(new_c) * len(new_r) > max_cells:
+            continue
+        room = limit - tokens
+        est = (float(cell_tokens[x, cols].sum()) + len(cols) if what == "row"
+               else float(head_tokens[x]) + float(cell_tokens[rows, x].sum()) + len(rows) + 1)
+        if est > room + 1:  # the estimate is at most a token a line off: no exact count for a hopeless one
+            continue
+        tries -= 1
+        n = count(new_c, new_r)
+        if n <= limit:
+            cols, rows, tokens = new_c, new_r, n
+    return cols, rows, tokens
