@@ -97,3 +97,13 @@ def test_passages_pruner_runs_on_int8(int8_and_fp32, tmp_path, monkeypatch):
     res = eng.prune("passages", {"query": "Where was Marie Curie born?", "passages": passages, "budget": {"max_tokens": 20}})
     assert any("Warsaw" in p.text for p in res.passages)
     assert res.stats.tokens_out <= 20
+
+
+@needs_onnx
+@pytest.mark.slow
+def test_int8_vectors_do_not_depend_on_the_batch(int8_and_fp32):
+    int8, _ = int8_and_fp32
+    alone = int8.embed([TEXTS[0]])
+    int8._embedder.clear_local()  # a fresh encode, not a cache hit
+    with_others = int8.embed(TEXTS + ["A much longer sentence that would set the padding and the scale of a batch. " * 3])
+    assert np.array_equal(alone[0], with_others[0])
