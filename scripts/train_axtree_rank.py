@@ -36,9 +36,7 @@ ap.add_argument("--out")
 ap.add_argument("--cv", type=int, default=0, help="K-fold check instead of training")
 ap.add_argument("--ratios", default="0.3,0.5")
 a = ap.parse_args()
-rows = [json.loads(line) for line in open(a.data)]
-mid = len(rows) // 2
-rows = {"A": rows[:mid], "B": rows[mid:], "all": rows}[a.half]
+rows = ad.dev_half(a.data, a.half)
 eng = Engine()
 eng.warm_up(["axtree"])
 pruner = eng.pruner("axtree")

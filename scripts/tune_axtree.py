@@ -26,9 +26,7 @@ ap.add_argument("--ratios", default="0.3,0.5")
 ap.add_argument("--marker-share", type=float, default=0.05)
 ap.add_argument("--history", action="store_true")
 a = ap.parse_args()
-rows = [json.loads(line) for line in open(a.data)]
-mid = len(rows) // 2
-rows = {"A": rows[:mid], "B": rows[mid:], "all": rows}[a.half]
+rows = ad.dev_half(a.data, a.half)
 eng = Engine()
 eng.warm_up(["axtree"])
 pruner = eng.pruner("axtree")

@@ -1,6 +1,8 @@
 """AutoWebBench (axtree/) adapter: target-bid recall, the output being the returned AxTree text."""
 from __future__ import annotations
 
+import json
+
 DATA_DIR = "axtree"
 KIND = "axtree"
 
@@ -40,3 +42,10 @@ def recall_units(ex: dict, kept: set) -> float:
 
 def query(ex: dict) -> str:
     return ex["query"]
+
+
+def dev_half(path: str, half: str) -> list[dict]:
+    """Dev steps 0-124 ("A", tuned on), 125-250 ("B", checked) or "all": contiguous, so a task's steps stay on one side."""
+    rows = [json.loads(line) for line in open(path)]
+    mid = len(rows) // 2
+    return {"A": rows[:mid], "B": rows[mid:], "all": rows}[half]
