@@ -68,8 +68,8 @@ def test_mixed_load_has_no_failures(tmp_path):
         metrics = httpx.get(f"{url}/metrics").text
         # the benchmark script's own path (tiny counts): every phase answered, figures written to a file
         out = tmp_path / "service.json"
-        assert bench_main(["--url", url, "--data", str(EVALDATA), "--api-key", KEY, "--server-pid", str(proc.pid), "--hit-n", "20",
-                           "--cold-n", "4", "--serial-n", "2", "--out", str(out)]) == 0
+        assert bench_main(["--url", url, "--data", str(EVALDATA), "--api-key", KEY, "--server-pid", str(proc.pid),
+                           "--hit-n", "20", "--cold-n", "4", "--serial-n", "2", "--out", str(out)]) == 0
     finally:
         stop_server(proc)
     figures = next(iter(json.loads(out.read_text()).values()))
