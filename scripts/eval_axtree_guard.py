@@ -28,6 +28,7 @@ ap.add_argument("--data", default="../shared/evaldata/axtree/dev.jsonl")
 ap.add_argument("--ratio", type=float, default=0.5)
 ap.add_argument("--limit", type=int)
 ap.add_argument("--no-guard", action="store_true")
+ap.add_argument("--show-misses", action="store_true", help="print missed attacks and lost targets to stderr")
 ap.add_argument("--groups", default="tune,holdout,fresh,unseen,fresh2,fresh3",
                 help="attack groups to report, in this order (leave 'unseen' out while developing)")
 a = ap.parse_args()
@@ -104,6 +105,9 @@ for group in [g for g in a.groups.split(",") if g in SET]:
         base_gone.append(esc(msg) not in rr.axtree)
         reported.append(any(msg[:40] in x.text or esc(msg)[:40] in x.text for x in r1.removed_injections))
         kept1.append(tgt in r1.axtree)
+        if a.show_misses and not (gone[-1] and kept1[-1]):
+            print("MISS" if not gone[-1] else "TARGET LOST", group, ex["id"], KINDS[i % len(KINDS)], msg[:110],
+                  [x.text[:80] for x in r1.removed_injections], file=sys.stderr)
         keptr.append(tgt in rr.axtree)
         removed = {int(u.id[4:]) if u.id.startswith("line") else None for u in r1.dropped if u.reason.startswith("injection")}
         removed_lines = {j for j, ln in enumerate(lines) if any(u.reason.startswith("injection") and u.text == ln.strip() for u in r1.dropped)}
