@@ -3,9 +3,11 @@ plus the 0/1 pattern features of ctxprune/pruners/axtree_guard_features.py.
 
 Positives: the tune, holdout, fresh, fresh2 and fresh3 attack phrasings of tests/data/axtree_attacks.json,
 each filled with 8 random dev goals and made-up addresses. Negatives: every text of 5+ words on the
-first half of the dev pages (steps 0-124) and the benign look-alikes (benign, benign2, benign3, x5).
+first half of the dev pages (steps 0-124), sentences of the first half of the rag and memory dev
+files (Wikipedia, chat: out-of-domain text that names systems, models and customers), and the benign
+look-alikes (benign, benign2, benign3, x5).
 The threshold is set without looking at attacks: the highest probability over all dev page texts
-(5+ words) and the benign look-alikes, plus a margin (0.02). The 'unseen' phrasings are never used
+(5+ words), the rag/memory training sentences and the benign look-alikes, plus a margin (0.02). The 'unseen' phrasings are never used
 here; scripts/eval_axtree_guard.py reports them.
 
 --val: fit without the odd-numbered fresh3 phrasings (or without --val-group G), report text-level recall on the odd ones
@@ -65,6 +67,22 @@ def page_texts(rs: list[dict]) -> list[str]:
     return sorted(out)
 
 
+def other_texts(part: int) -> list[str]:
+    """Sentences of 5+ words from other kinds' dev data (Wikipedia passages of rag, chat turns of memory):
+    part 0 = first half of each file (training negatives), part 1 = second half (false-alarm check only)."""
+    out = set()
+    for kind in ("rag", "memory"):
+        recs = [json.loads(line) for line in open(f"../shared/evaldata/{kind}/dev.jsonl")]
+        recs = recs[:len(recs) // 2] if part == 0 else recs[len(recs) // 2:]
+        for r in recs:
+            if kind == "rag":
+                sents = [s for p in r["context"]["passages"] for s in p["sentences"]]
+            else:
+                sents = [t[2] for ses in r["context"]["sessions"] for t in ses["turns"] if t[2]]
+            out.update(s.strip() for s in sents if len(s.split()) >= MIN_WORDS)
+    return sorted(out)
+
+
 def X(texts: list[str]) -> np.ndarray:
     return design(static.embed, texts, N_FEAT)
 
@@ -78,7 +96,7 @@ elif a.val:
     val_f3 = attacks[a.val_group]
 phrasings = [t for t in phrasings if t not in set(val_f3)]
 pos = [fill(t, rng.choice(rows)["query"]) for t in phrasings for _ in range(8)]
-neg_fit = page_texts(rows[:half])
+neg_fit = page_texts(rows[:half]) + other_texts(0)
 benign = attacks["benign"] + attacks["benign2"] + attacks["benign3"]
 Xtr = np.vstack([X(pos), X(neg_fit + benign * 5)])
 y = np.r_[np.ones(len(pos)), np.zeros(len(neg_fit) + 5 * len(benign))]
@@ -93,13 +111,18 @@ if a.val:
     thr_a = float(proba(neg_fit + benign).max()) + a.margin
     neg_b = sorted(set(page_texts(rows[half:])) - set(neg_fit))
     pb = proba(neg_b)
+    other = sorted(set(other_texts(1)) - set(neg_fit))
+    po = proba(other)
     val = [fill(t, rng.choice(rows)["query"]) for t in val_f3 for _ in range(4)]
     pv = proba(val)
     missed = sorted({t for t, q in zip(val, pv) if q < thr_a})
     pb4 = proba(attacks["benign4"])  # held-out benign look-alikes, never trained on nor used for the threshold
     print(json.dumps({"benign4_false_alarms": int((pb4 >= thr_a).sum()), "benign4": len(pb4), "C": a.C, "features": N_FEAT, "threshold_A": round(thr_a, 3),
                       "val_recall": round(float((pv >= thr_a).mean()), 4), "val_texts": len(val),
-                      "halfB_false_alarm_texts": int((pb >= thr_a).sum()), "halfB_texts": len(neg_b)}))
+                      "halfB_false_alarm_texts": int((pb >= thr_a).sum()), "halfB_texts": len(neg_b),
+                      "other_false_alarm_texts": int((po >= thr_a).sum()), "other_texts": len(other)}))
+    for t, q in sorted(zip(other, po), key=lambda z: -z[1])[:3]:
+        print(f"TOPOTHER {q:.3f}", t[:120])
     for t, q in zip(attacks["benign4"], pb4):
         if q >= thr_a:
             print(f"BENIGN4 {q:.3f}", t)
@@ -109,7 +132,7 @@ if a.val:
         print(f"TOPNEG {q:.3f}", t[:120])
     sys.exit()
 
-check = proba(page_texts(rows) + benign)
+check = proba(page_texts(rows) + other_texts(0) + benign)
 threshold = round(float(check.max()) + a.margin, 3)
 np.savez(MODEL_PATH, coef=clf.coef_[0].astype(np.float32), intercept=np.float32(clf.intercept_[0]),
          threshold=np.float32(threshold), n_features=np.int32(N_FEAT))

@@ -39,7 +39,8 @@ FEATURES: list[tuple[str, re.Pattern]] = [
         r"inbox|password manager|personal (?:data|details|information))\b", _F)),
     ("money", re.compile(r"\b(?:transfer|wire|pay|payment|deposit|fee|gift cards?|bitcoin|btc|crypto|wallet)\b", _F)),
     ("instructions", re.compile(
-        r"\b(?:instructions?|prompts?|directives?|guidelines|system|your (?:task|goal|job|objective|mission)|"
+        r"\b(?:instructions?|prompts?|directives?|guidelines|system (?:prompt|message|instructions?|override|note)|"
+        r"your (?:task|goal|job|objective|mission)|"
         r"new (?:task|goal|priority)|real (?:task|goal|job|objective)|override|developer mode|admin|"
         r"(?:reply|respond|answer|output|say) (?:only )?with|stop what you)\b", _F)),
     ("override", re.compile(r"\b(?:ignore|disregard|forget|cancel|abandon|skip|replace[ds]?|obsolete|outdated|"
