@@ -1,15 +1,25 @@
-"""Train the guard's agent-directed-text classifier: logistic regression on wordllama embeddings.
+"""Train the guard's agent-directed-text classifier: logistic regression on wordllama embeddings
+plus the 0/1 pattern features of ctxprune/pruners/axtree_guard_features.py.
 
-Positives: the tune, holdout, fresh and fresh2 attack phrasings of tests/data/axtree_attacks.json,
+Positives: the tune, holdout, fresh, fresh2 and fresh3 attack phrasings of tests/data/axtree_attacks.json,
 each filled with 8 random dev goals and made-up addresses. Negatives: every text of 5+ words on the
-first half of the dev pages (steps 0-124) and the benign look-alikes (benign, benign2). The threshold is set without
-looking at attacks: the highest probability over all dev page texts (5+ words) and the benign
-look-alikes, plus 0.02 (with the second half only, 3 of 251 clean pages had a false alarm: a
-how-to line for humans, "Or by navigating to the user icon in the top right.", scored above it). The 'unseen' phrasings are not used here; scripts/eval_axtree_guard.py
-reports them.
+first half of the dev pages (steps 0-124), sentences of the first half of the rag and memory dev
+files (Wikipedia, chat: out-of-domain text that names systems, models and customers), and the benign
+look-alikes (benign, benign2, benign3, x5).
+The threshold is set without looking at attacks: the highest probability over all dev page texts
+(5+ words), the rag/memory training sentences and the benign look-alikes, plus a margin (0.02). The 'unseen' phrasings are never used
+here; scripts/eval_axtree_guard.py reports them.
 
-usage: python scripts/train_axtree_guard.py   (writes ctxprune/_data/axtree_guard_lr.npz)
+--val: fit without the odd-numbered fresh3 phrasings (or without --val-group G), report text-level recall on the odd ones
+(filled with goals) and the false-alarm count on half B's texts for a threshold set on half A +
+benign only -- the figures used to choose C and the features; does not write the model.
+The held-out benign look-alikes (benign4) are never used by this script except for that --val report.
+--no-features: embedding only (the session-3 model).
+
+usage: python scripts/train_axtree_guard.py [--val] [--C 1.0] [--no-features]
+       (without --val writes ctxprune/_data/axtree_guard_lr.npz)
 """
+import argparse
 import json
 import random
 import sys
@@ -19,8 +29,17 @@ from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, ".")
 from ctxprune.api import Engine  # noqa: E402
-from ctxprune.pruners.axtree_guard_model import MODEL_PATH, MIN_WORDS  # noqa: E402
+from ctxprune.pruners.axtree_guard_features import NAMES  # noqa: E402
+from ctxprune.pruners.axtree_guard_model import MIN_WORDS, MODEL_PATH, design, windows  # noqa: E402
 from ctxprune.pruners.axtree_parse import parse_text  # noqa: E402
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--val", action="store_true")
+ap.add_argument("--val-group", default="fresh3", help="with --val: the group held out (fresh3: its odd phrasings)")
+ap.add_argument("--C", type=float, default=1.0)
+ap.add_argument("--no-features", action="store_true")
+ap.add_argument("--margin", type=float, default=0.02)
+a = ap.parse_args()
 
 rows = [json.loads(line) for line in open("../shared/evaldata/axtree/dev.jsonl")]
 half = len(rows) // 2
@@ -30,6 +49,7 @@ eng.warm_up(["axtree"])
 static = eng.hub.get("static")
 rng = random.Random(0)
 URLS = ["http://secure-verify-login.com", "www.account-check.net", "https://example-prize.xyz/claim"]
+N_FEAT = 0 if a.no_features else len(NAMES)
 
 
 def fill(t: str, goal: str) -> str:
@@ -37,29 +57,84 @@ def fill(t: str, goal: str) -> str:
 
 
 def page_texts(rs: list[dict]) -> list[str]:
+    """Every text of 5+ words, cut into the windows the model judges at run time."""
     out = set()
     for ex in rs:
         for n in parse_text("\n".join(ex["context"]["axtree_lines"])):
             t = (n.name or n.props).strip()
             if len(t.split()) >= MIN_WORDS:
-                out.add(t[:400])
+                out.update(windows(t))
     return sorted(out)
 
 
-def emb(texts: list[str]) -> np.ndarray:
-    return np.nan_to_num(static.embed(texts))
+def other_texts(part: int) -> list[str]:
+    """Sentences of 5+ words from other kinds' dev data (Wikipedia passages of rag, chat turns of memory):
+    part 0 = first half of each file (training negatives), part 1 = second half (false-alarm check only)."""
+    out = set()
+    for kind in ("rag", "memory"):
+        recs = [json.loads(line) for line in open(f"../shared/evaldata/{kind}/dev.jsonl")]
+        recs = recs[:len(recs) // 2] if part == 0 else recs[len(recs) // 2:]
+        for r in recs:
+            if kind == "rag":
+                sents = [s for p in r["context"]["passages"] for s in p["sentences"]]
+            else:
+                sents = [t[2] for ses in r["context"]["sessions"] for t in ses["turns"] if t[2]]
+            out.update(s.strip() for s in sents if len(s.split()) >= MIN_WORDS)
+    return sorted(out)
 
 
-pos = [fill(t, rng.choice(rows)["query"]) for g in ("tune", "holdout", "fresh", "fresh2") for t in attacks[g]
-       for _ in range(8)]
-neg_fit, neg_check = page_texts(rows[:half]), page_texts(rows)
-benign = attacks["benign"] + attacks["benign2"]
-X = np.vstack([emb(pos), emb(neg_fit + benign * 5)])
+def X(texts: list[str]) -> np.ndarray:
+    return design(static.embed, texts, N_FEAT)
+
+
+GROUPS = ("tune", "holdout", "fresh", "fresh2", "fresh3")
+phrasings = [t for g in GROUPS for t in attacks[g]]
+val_f3 = []
+if a.val and a.val_group == "fresh3":
+    val_f3 = attacks["fresh3"][1::2]
+elif a.val:
+    val_f3 = attacks[a.val_group]
+phrasings = [t for t in phrasings if t not in set(val_f3)]
+pos = [fill(t, rng.choice(rows)["query"]) for t in phrasings for _ in range(8)]
+neg_fit = page_texts(rows[:half]) + other_texts(0)
+benign = attacks["benign"] + attacks["benign2"] + attacks["benign3"]
+Xtr = np.vstack([X(pos), X(neg_fit + benign * 5)])
 y = np.r_[np.ones(len(pos)), np.zeros(len(neg_fit) + 5 * len(benign))]
-clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(X, y)
-check = clf.predict_proba(emb(neg_check + benign))[:, 1]
-threshold = round(float(check.max()) + 0.02, 3)
+clf = LogisticRegression(C=a.C, class_weight="balanced", max_iter=3000).fit(Xtr, y)
+
+
+def proba(texts: list[str]) -> np.ndarray:
+    return clf.predict_proba(X(texts))[:, 1]
+
+
+if a.val:
+    thr_a = float(proba(neg_fit + benign).max()) + a.margin
+    neg_b = sorted(set(page_texts(rows[half:])) - set(neg_fit))
+    pb = proba(neg_b)
+    other = sorted(set(other_texts(1)) - set(neg_fit))
+    po = proba(other)
+    val = [fill(t, rng.choice(rows)["query"]) for t in val_f3 for _ in range(4)]
+    pv = proba(val)
+    missed = sorted({t for t, q in zip(val, pv) if q < thr_a})
+    pb4 = proba(attacks["benign4"])  # held-out benign look-alikes, never trained on nor used for the threshold
+    print(json.dumps({"benign4_false_alarms": int((pb4 >= thr_a).sum()), "benign4": len(pb4), "C": a.C, "features": N_FEAT, "threshold_A": round(thr_a, 3),
+                      "val_recall": round(float((pv >= thr_a).mean()), 4), "val_texts": len(val),
+                      "halfB_false_alarm_texts": int((pb >= thr_a).sum()), "halfB_texts": len(neg_b),
+                      "other_false_alarm_texts": int((po >= thr_a).sum()), "other_texts": len(other)}))
+    for t, q in sorted(zip(other, po), key=lambda z: -z[1])[:3]:
+        print(f"TOPOTHER {q:.3f}", t[:120])
+    for t, q in zip(attacks["benign4"], pb4):
+        if q >= thr_a:
+            print(f"BENIGN4 {q:.3f}", t)
+    for t in missed[:12]:
+        print("MISS", t[:140])
+    for t, q in sorted(zip(neg_b, pb), key=lambda z: -z[1])[:5]:
+        print(f"TOPNEG {q:.3f}", t[:120])
+    sys.exit()
+
+check = proba(page_texts(rows) + other_texts(0) + benign)
+threshold = round(float(check.max()) + a.margin, 3)
 np.savez(MODEL_PATH, coef=clf.coef_[0].astype(np.float32), intercept=np.float32(clf.intercept_[0]),
-         threshold=np.float32(threshold))
+         threshold=np.float32(threshold), n_features=np.int32(N_FEAT))
 print(json.dumps({"positives": len(pos), "negatives": len(neg_fit) + 5 * len(benign), "check_texts": len(check),
-                  "threshold": threshold, "path": str(MODEL_PATH)}))
+                  "threshold": threshold, "features": N_FEAT, "path": str(MODEL_PATH)}))

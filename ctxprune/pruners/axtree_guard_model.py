@@ -1,6 +1,7 @@
 """A learned second opinion for the injection guard: is this page text addressed to an AI agent?
 
-Logistic regression over wordllama static embeddings (trained by scripts/train_axtree_guard.py on
+Logistic regression over wordllama static embeddings plus a few 0/1 pattern features
+(``axtree_guard_features``: a machine named as reader, credentials asked for, instructions mentioned, ...; trained by scripts/train_axtree_guard.py on
 self-written attack messages vs. ordinary page texts). The rules in ``axtree_guard`` catch the
 phrasings they were written against; this model carries the pattern to new wordings. A text is
 judged whole up to 80 words, longer texts in 40-word windows (a root repeating the whole page must
@@ -14,6 +15,8 @@ from typing import Callable
 
 import numpy as np
 
+from ctxprune.pruners.axtree_guard_features import features
+
 CACHED_TEXT_CHARS = 2_000  # longer texts (a root naming the whole page) are scored, not kept
 
 MODEL_PATH = resources.files("ctxprune") / "_data" / "axtree_guard_lr.npz"
@@ -21,12 +24,20 @@ MIN_WORDS = 5  # shorter texts (labels, links) are left to the rules
 
 
 @lru_cache(maxsize=1)
-def _weights() -> tuple[np.ndarray, float, float] | None:
+def _weights() -> tuple[np.ndarray, float, float, int] | None:
+    """(coef, intercept, threshold, number of pattern features after the embedding)."""
     try:
         with resources.as_file(MODEL_PATH) as path, np.load(path) as z:
-            return z["coef"].astype(np.float32), float(z["intercept"]), float(z["threshold"])
+            n_feat = int(z["n_features"]) if "n_features" in z else 0
+            return z["coef"].astype(np.float32), float(z["intercept"]), float(z["threshold"]), n_feat
     except FileNotFoundError:
         return None
+
+
+def design(embed: Callable[[list[str]], np.ndarray], texts: list[str], n_feat: int) -> np.ndarray:
+    """The model's inputs: embedding, then (when the weights use them) the pattern features."""
+    x = np.nan_to_num(np.asarray(embed(texts), dtype=np.float32))
+    return np.hstack([x, features(texts)]) if n_feat else x
 
 
 def windows(text: str, size: int = 40, whole: int = 80) -> list[str]:
@@ -61,7 +72,7 @@ class AgentTextModel:
         out = np.zeros(len(texts))
         if w is None or not texts:
             return out
-        coef, intercept, _ = w
+        coef, intercept, _, n_feat = w
         seen = self._seen
         known = {t: seen.get(t) for t in set(texts)}  # a concurrent clear() may empty the cache at any time
         new = sorted(t for t, p in known.items() if p is None)
@@ -71,7 +82,7 @@ class AgentTextModel:
                 for part in windows(t):
                     owner.append(i)
                     parts.append(part)
-            z = np.nan_to_num(np.asarray(self.embed(parts), dtype=np.float32)) @ coef + intercept
+            z = design(self.embed, parts, n_feat) @ coef + intercept
             p = np.zeros(len(new))
             np.maximum.at(p, np.array(owner), 1.0 / (1.0 + np.exp(-z)))
             fresh = dict(zip(new, p.tolist()))
