@@ -205,6 +205,36 @@ def test_comparisons_apply_to_columns_of_their_kind():
         "Which players joined after with more than goals?"
 
 
+def test_ranges_match_every_year_inside_on_date_columns():
+    q = "What movies did Peter Hughes act between 1970 to 1987?"
+    shape = question_shape(q)
+    assert shape.ranges == [(1970.0, 1987.0)]
+    assert question_shape("films from 2012 to 2015").ranges == [(2012.0, 2015.0)]
+    assert question_shape("in 2008, 2010 and 2012").ranges == []  # a list, not a range
+    by_col = [["1962", "1970", "1981", "1987", "1996"], ["12", "1975", "1980", "3", "1"]]
+    m = condition_matrix(q, by_col, shape, ["date", "number"])
+    assert m[:, 0].tolist() == [0.0, 0.9, 0.9, 0.9, 0.0]
+    assert not m[:, 1].any()  # a range of years is about dates, not counts
+    goals = question_shape("who scored between 2 and 5 goals")
+    assert goals.ranges == [(2.0, 5.0)]
+    assert condition_matrix("who scored between 2 and 5 goals", [["1", "3", "5", "7"]], goals,
+                            ["number"])[:, 0].tolist() == [0.0, 0.9, 0.9, 0.0]
+
+
+def test_seasons_match_across_their_spellings():
+    q = "How did he do in the 2014-2015 season?"
+    assert question_shape(q).seasons == frozenset({(2014, 2015)})
+    m = condition_matrix(q, [["2013–14", "2014–15", "2015–16", "2014/15"]], question_shape(q))
+    assert m[:, 0].tolist() == [0.0, 1.0, m[2, 0], 1.0] and m[2, 0] < 0.5
+
+
+def test_a_value_filling_most_of_its_column_is_a_weaker_condition():
+    q = "What awards were won by Martina Amati?"
+    m = condition_matrix(q, [["Won", "Won", "Won", "Nominated"], ["BAFTA", "Unicef", "BAFTA", "BIFA"]],
+                         question_shape(q))
+    assert m[:, 0].tolist() == [0.5, 0.5, 0.5, 0.0]
+
+
 def test_extreme_rows_point_at_the_top_or_bottom_of_the_numeric_column():
     vals = ["3", "10", "n/a", "7"]
     most = extreme_rows("who scored the most goals?", vals, 4)

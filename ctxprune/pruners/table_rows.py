@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -28,6 +28,10 @@ _NEIGHBOUR = re.compile(r"\b(before|after|next|previous|preceding|following|abov
 _CMP = re.compile(r"\b(more than|over|above|greater than|at least|after|since|later than|less than|under|below|"
                   r"fewer than|at most|before|earlier than|prior to)\s+(?:the\s+)?(?:year\s+)?([-+]?\d[\d,]*(?:\.\d+)?)",
                   re.I)
+_N = r"([-+]?\d[\d,]*(?:\.\d+)?)"
+_RANGE = re.compile(r"\b(?:between\s+(?:the\s+)?(?:years?\s+)?" + _N + r"\s*(?:and|to|-|–)\s+(?:the\s+)?(?:years?\s+)?" + _N +
+                    r"|(?:from\s+(?:the\s+)?(?:years?\s+)?)?" + _N + r"\s+(?:to|until|till|through|thru)\s+(?:the\s+)?"
+                    r"(?:years?\s+)?" + _N + r")\b", re.I)
 _TEMPORAL = {"after", "since", "later than", "before", "earlier than", "prior to"}
 _GT = {"more than", "over", "above", "greater than", "at least", "after", "since", "later than"}
 
@@ -57,6 +61,8 @@ class QuestionShape:
     comparisons: list[tuple[bool, float]]  # (greater?, value)
     temporal: bool = False  # the comparisons are about time ("after 2005", "before 1990"): date columns only
     names: tuple[str, ...] = ()  # multi-word proper names of the question, normalised ("steve zissis")
+    ranges: list[tuple[float, float]] = field(default_factory=list)  # "from 2012 to 2015", "between 10 and 20"
+    seasons: frozenset[tuple[int, int]] = frozenset()  # "2014-2015", "2013/14" as (2014, 2015), (2013, 2014)
 
 
 def question_shape(query: str) -> QuestionShape:
@@ -68,7 +74,31 @@ def question_shape(query: str) -> QuestionShape:
     nums = [x for x in nums if x not in operands]  # "after 2005": 2005 itself is no answer row
     temporal = bool(found) and all(m.group(1).lower() in _TEMPORAL for m in found)
     return QuestionShape(bool(_WHOLE.search(query)), bool(_NEIGHBOUR.search(query)), nums, cmps, temporal,
-                         proper_names(query))
+                         proper_names(query), question_ranges(query), seasons(query))
+
+
+_SEASON = re.compile(r"(?<!\d)((?:1[89]|20)\d\d)\s*[-–—/]\s*(\d{4}|\d{2})(?!\d)")
+
+
+def seasons(text: str) -> frozenset[tuple[int, int]]:
+    """Sports seasons written in any of the usual forms ("2014-2015", "2014–15", "2014/15") as (start, end) years."""
+    out = set()
+    for m in _SEASON.finditer(text):
+        a, b = int(m.group(1)), m.group(2)
+        end = int(b) if len(b) == 4 else a - a % 100 + int(b) + (100 if int(b) < a % 100 else 0)
+        if end == a + 1:
+            out.add((a, end))
+    return frozenset(out)
+
+
+def question_ranges(query: str) -> list[tuple[float, float]]:
+    """Closed intervals the question names: "from 2012 to 2015", "between 1970 and 1987", "10 to 20"."""
+    out = []
+    for m in _RANGE.finditer(query.replace("−", "-")):
+        lo, hi = (float(g.replace(",", "")) for g in m.groups() if g is not None)
+        if lo < hi:
+            out.append((lo, hi))
+    return out
 
 
 _CAP_RUN = re.compile(r"(?:\b[A-Z][\w'.-]*(?:\s+|$)){2,}")
@@ -89,7 +119,8 @@ def proper_names(query: str) -> tuple[str, ...]:
 
 def without_operands(query: str) -> str:
     """The question with comparison operands removed ("after 2020" -> "after"): for text scorers, which
-    would otherwise favour rows holding the literal 2020."""
+    would otherwise favour rows holding the literal 2020. Range ends ("from 2012 to 2015") stay: removing
+    them from the text scorers measured worse (docs/table.md)."""
     return _CMP.sub(lambda m: m.group(1), query)
 
 
@@ -116,13 +147,13 @@ def match_column(qnorm: str, qwords: set[str], shape: QuestionShape, values: lis
     codes = np.fromiter((uniq.setdefault(v, len(uniq)) for v in values), dtype=np.int64, count=len(values))
     keys = list(uniq)
     score = np.zeros(len(keys))
-    pat = _prefilter(qwords, bool(shape.numbers or shape.comparisons))
+    pat = _prefilter(qwords, bool(shape.numbers or shape.comparisons or shape.ranges))
     if pat is None or not keys:
         return score[codes] if keys else np.zeros(0)
     counts = np.bincount(codes, minlength=len(keys))
     wpat = _prefilter(qwords, False)
     cand = [u for u, k in enumerate(keys) if wpat is not None and wpat.search(k)]
-    if shape.numbers or shape.comparisons:  # values sharing no word with the question: numeric test only
+    if shape.numbers or shape.comparisons or shape.ranges:  # values sharing no word with the question: numeric test only
         seen = set(cand)
         for u, k in enumerate(keys):
             if u not in seen and pat.search(k):
@@ -135,6 +166,8 @@ def match_column(qnorm: str, qwords: set[str], shape: QuestionShape, values: lis
     n = max(len(values), 1)
     for u in cand:
         score[u] = _match_value(keys[u], toks[u], qnorm, qwords, shape, df, n)
+        if n >= 3 and counts[u] > COMMON_SHARE * n:  # "Won" in most rows of Result: a weak condition
+            score[u] *= COMMON_FACTOR
     return score[codes]
 
 
@@ -147,7 +180,18 @@ def _match_number(k: str, shape: QuestionShape) -> float:
         return 0.0
     if plain and any(abs(num - x) < 1e-9 for x in shape.numbers):
         return 0.9
+    if _in_range(num, shape):
+        return IN_RANGE if plain else 0.5 * IN_RANGE
     return 0.5 if any((num > x) if gt else (num < x) for gt, x in shape.comparisons) else 0.0
+
+
+COMMON_SHARE, COMMON_FACTOR = 0.5, 0.5  # a value the question names that fills over half its column: half a match
+SEASON_MATCH = 1.0  # a season cell ("2014–15") the question names in another form ("2014-2015")
+IN_RANGE = 0.9  # a number inside a range the question names ("from 2012 to 2015"), as much as an equal one
+
+
+def _in_range(num: float, shape: QuestionShape) -> bool:
+    return any(lo <= num <= hi for lo, hi in shape.ranges)
 
 
 _PART_OF_NAME = 0.5  # a cell that is only part of a name the question gives ("Steve" of "Steve Zissis")
@@ -158,14 +202,19 @@ def _match_value(k: str, t: set[str], qnorm: str, qwords: set[str], shape: Quest
     kn = norm_text(k)
     if _is_trivial(kn):
         return 0.0
+    if shape.seasons and SEASON_MATCH and len(k) <= 12 and seasons(k) & shape.seasons:  # "2014–15" for "2014-2015"
+        return SEASON_MATCH
     if len(kn) > 3 and kn in qnorm and not kn.strip().isdigit():
         if any(kn != nm and kn in nm for nm in shape.names):  # "Steve" of "Steve Zissis": part of a name
             return _PART_OF_NAME
         return 1.0
-    num = to_number(k) if shape.numbers or shape.comparisons else None
+    num = to_number(k) if shape.numbers or shape.comparisons or shape.ranges else None
     if num is not None:
-        if any(abs(num - x) < 1e-9 for x in shape.numbers) and kn.strip().replace(" ", "").replace(".", "").isdigit():
+        plain = kn.strip().replace(" ", "").replace(".", "").isdigit()
+        if any(abs(num - x) < 1e-9 for x in shape.numbers) and plain:
             return 0.9
+        if _in_range(num, shape):
+            return IN_RANGE if plain else 0.5 * IN_RANGE
         if any((num > x) if gt else (num < x) for gt, x in shape.comparisons):
             return 0.5
     hit = [w for w in t if w in qwords and df.get(w, n) < 0.5 * n + 1]
@@ -192,10 +241,17 @@ def condition_matrix(query: str, columns_text: list[list[str]], shape: QuestionS
 
 
 def _column_shape(shape: QuestionShape, kind: str | None) -> QuestionShape:
-    if kind is None or not shape.comparisons:
+    if kind is None or not (shape.comparisons or shape.ranges):
         return shape
-    fits = kind == "date" if shape.temporal else kind in ("number", "money", "date")
-    return shape if fits else replace(shape, comparisons=[])
+    out = shape
+    if shape.comparisons and not (kind == "date" if shape.temporal else kind in ("number", "money", "date")):
+        out = replace(out, comparisons=[])
+    if shape.ranges:  # ranges of years on date columns, other ranges on numeric ones
+        fit = [(lo, hi) for lo, hi in shape.ranges
+               if (kind == "date" if 1000 <= lo and hi <= 2100 else kind in ("number", "money", "date"))]
+        if len(fit) < len(shape.ranges):
+            out = replace(out, ranges=fit)
+    return out
 
 
 def spread_neighbours(score: np.ndarray, factor: float = 0.8) -> np.ndarray:
