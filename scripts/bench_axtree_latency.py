@@ -11,19 +11,20 @@ usage: python scripts/bench_axtree_latency.py [--lines 5000] [--runs 5] [--ratio
 import argparse
 import gc
 import json
-import os
 import statistics
 import sys
 import time
 
 sys.path.insert(0, ".")
 from ctxprune.api import Engine  # noqa: E402
+from ctxprune.bench.figures import FigureLog  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--data", default="../shared/evaldata/axtree/dev.jsonl")
 ap.add_argument("--lines", type=int, default=5000)
 ap.add_argument("--runs", type=int, default=5)
 ap.add_argument("--ratio", type=float, default=0.3)
+ap.add_argument("--out", default="bench-out/axtree_latency.jsonl", help="figures appended here (JSON lines)")
 a = ap.parse_args()
 rows = [json.loads(line) for line in open(a.data)]
 eng = Engine()
@@ -56,9 +57,10 @@ for r in range(a.runs):
     eng.prune("axtree", req, use_cache=False)
     warm.append(1000 * (time.perf_counter() - t))
     warm_cpu.append(1000 * (time.process_time() - c))
-print(json.dumps({"lines": res.stats.extra["lines_in"], "tokens_in": res.stats.tokens_in, "ratio": a.ratio,
-                  "kept_ratio": res.stats.ratio, "runs": a.runs,
-                  "cold_p50_ms": round(statistics.median(cold), 1), "cold_max_ms": round(max(cold), 1),
-                  "warm_p50_ms": round(statistics.median(warm), 1), "warm_max_ms": round(max(warm), 1),
-                  "cold_cpu_p50_ms": round(statistics.median(cold_cpu), 1),
-                  "warm_cpu_p50_ms": round(statistics.median(warm_cpu), 1), "load_avg_1m": os.getloadavg()[0]}))
+FigureLog(a.out, "bench_axtree_latency").emit({
+    "lines": res.stats.extra["lines_in"], "tokens_in": res.stats.tokens_in, "ratio": a.ratio,
+    "kept_ratio": res.stats.ratio, "runs": a.runs,
+    "cold_p50_ms": round(statistics.median(cold), 1), "cold_max_ms": round(max(cold), 1),
+    "warm_p50_ms": round(statistics.median(warm), 1), "warm_max_ms": round(max(warm), 1),
+    "cold_cpu_p50_ms": round(statistics.median(cold_cpu), 1),
+    "warm_cpu_p50_ms": round(statistics.median(warm_cpu), 1)})

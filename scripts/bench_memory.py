@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ctxprune.api import Engine  # noqa: E402
+from ctxprune.bench.figures import FigureLog  # noqa: E402
 from ctxprune.pruners import memory_index  # noqa: E402
 
 DATA = Path(os.environ.get("EVALDATA", Path(__file__).resolve().parent.parent.parent / "shared" / "evaldata")) / "memory"
@@ -59,8 +60,10 @@ def main() -> None:
     ap.add_argument("--max-turns", type=int, help="first turns of each session only (6 gives ~200k tokens for 1,000 sessions)")
     ap.add_argument("--unique", action="store_true", help="mark repeated sessions so every turn text is distinct "
                     "(the cold stage then embeds all ~20k turns; without it the ~3.3k distinct texts repeat)")
+    ap.add_argument("--out", default="bench-out/memory.jsonl", help="figures appended here (JSON lines)")
     a = ap.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
+    log = FigureLog(a.out, "bench_memory")
     sessions, queries = long_history(a.sessions, a.unique, a.max_turns)
     eng = Engine()
     eng.warm_up(["memory"])
@@ -70,9 +73,8 @@ def main() -> None:
     budget = {"ratio": a.ratio}
 
     cold, stats = timed(eng, {"query": qs[0], "sessions": sessions[:-1], "budget": budget})
-    print(json.dumps({"stage": "cold", "seconds": round(cold, 3), "sessions": a.sessions - 1,
-                      "turns": stats["extra"]["turns"], "tokens_in": stats["tokens_in"],
-                      "faiss": stats["extra"]["faiss"]}))
+    log.emit({"stage": "cold", "seconds": round(cold, 3), "sessions": a.sessions - 1,
+              "turns": stats["extra"]["turns"], "tokens_in": stats["tokens_in"], "faiss": stats["extra"]["faiss"]})
     rebuilt = []
     for i in range(a.rebuilds):
         # the history changed since the last question (one more session): the index is rebuilt, embeddings are cached
@@ -81,20 +83,20 @@ def main() -> None:
         pruner.indexes._data.clear()
         sec, stats = timed(eng, {"query": q, "sessions": hist, "budget": budget})
         rebuilt.append(sec)
-    print(json.dumps({"stage": "emb-cached", "p50_s": round(statistics.median(rebuilt), 3),
-                      "seconds": [round(x, 3) for x in rebuilt]}), flush=True)
+    log.emit({"stage": "emb-cached", "p50_s": round(statistics.median(rebuilt), 3),
+              "seconds": [round(x, 3) for x in rebuilt]})
     # a fresh replica: turn embeddings in Redis/the scorer cache, but no per-turn token counts and word lists yet
     memory_index.TURN_TEXTS._data.clear()
     pruner.indexes._data.clear()
     sec, _ = timed(eng, {"query": qs[1], "sessions": sessions, "budget": budget})
-    print(json.dumps({"stage": "emb-cached, text cache cold", "seconds": round(sec, 3)}), flush=True)
+    log.emit({"stage": "emb-cached, text cache cold", "seconds": round(sec, 3)})
     warm = []
     for q in qs[2:]:
         sec, stats = timed(eng, {"query": q, "sessions": sessions, "budget": budget})
         warm.append(sec)
-    print(json.dumps({"stage": "warm", "p50_s": round(statistics.median(warm), 3), "max_s": round(max(warm), 3),
-                      "n": len(warm), "candidates": stats["extra"]["candidates"], "tokens_out": stats["tokens_out"],
-                      "tokens_in": stats["tokens_in"]}))
+    log.emit({"stage": "warm", "p50_s": round(statistics.median(warm), 3), "max_s": round(max(warm), 3),
+              "n": len(warm), "candidates": stats["extra"]["candidates"], "tokens_out": stats["tokens_out"],
+              "tokens_in": stats["tokens_in"]})
 
 
 if __name__ == "__main__":

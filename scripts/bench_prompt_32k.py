@@ -12,6 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ctxprune.api import Engine  # noqa: E402
+from ctxprune.bench.figures import FigureLog  # noqa: E402
 from ctxprune.bench.kinds import prompt as ad  # noqa: E402
 
 DEV = Path(__file__).resolve().parents[2] / "shared/evaldata/longprompt/dev.jsonl"
@@ -35,6 +36,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--fine", action="store_true", help="opt into the SmolLM2 fine stage")
     ap.add_argument("--data", default=str(DEV))
+    ap.add_argument("--out", default="bench-out/prompt_32k.jsonl", help="figures appended here (JSON lines)")
     a = ap.parse_args()
     rows = sorted((r for r in map(json.loads, open(a.data)) if ad.scored(r)), key=lambda r: -len(ad.full(r)))
     eng = Engine()
@@ -49,10 +51,10 @@ def main() -> int:
         res = eng.prune("prompt", body, use_cache=False)
         secs.append(time.perf_counter() - t0)
     s = res.stats
-    print(json.dumps({"tokens_in": s.tokens_in, "tokens_out": s.tokens_out, "ratio": s.ratio, "fine_stage": s.extra["fine_stage"],
+    FigureLog(a.out, "bench_prompt_32k").emit({"tokens_in": s.tokens_in, "tokens_out": s.tokens_out, "ratio": s.ratio, "fine_stage": s.extra["fine_stage"],
                       "answer_kept": ad._recall_text(ex, res.context), "runs": a.runs,
                       "seconds": [round(x, 2) for x in secs], "median_s": round(statistics.median(secs), 2),
-                      "max_s": round(max(secs), 2), "warm_up_s": round(warm, 1)}))
+                      "max_s": round(max(secs), 2), "warm_up_s": round(warm, 1)})
     return 0
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ctxprune.api import Engine  # noqa: E402
+from ctxprune.bench.figures import FigureLog  # noqa: E402
 
 FIRST = ["Ann", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hal", "Ida", "Jo", "Kim", "Lu", "Max", "Ned", "Ola", "Pat"]
 LAST = ["Smith", "Ng", "Okafor", "Berg", "Rossi", "Kowalski", "Dubois", "Silva", "Tanaka", "Novak", "Khan"]
@@ -36,12 +37,14 @@ def main():
     ap.add_argument("--rows", type=int, default=10_000)
     ap.add_argument("--cols", type=int, default=20)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--out", default="bench-out/table_large.jsonl", help="figures appended here (JSON lines)")
     a = ap.parse_args()
     table = make_table(a.rows, a.cols)
     eng = Engine()
     t = time.perf_counter()
     eng.warm_up(["table"])
-    print(f"warm-up {time.perf_counter() - t:.2f} s")
+    log = FigureLog(a.out, "bench_table_large")
+    log.emit({"warm_up_s": round(time.perf_counter() - t, 2)})
     queries = [("Which team did Ida Novak 4242 play for in the 2003 season?", {"ratio": 0.1}),
                ("Who had the highest salary among the Sharks players?", {"ratio": 0.3}),
                ("Which players from Oslo joined after 2020?", None)]
@@ -52,9 +55,9 @@ def main():
             res = eng.prune("table", {"query": q, "table": table, "budget": budget}, use_cache=False)
             times.append(time.perf_counter() - t)
         st = res.stats
-        print(f"{a.rows}x{a.cols} budget={budget} median {statistics.median(times):.2f} s "
-              f"(min {min(times):.2f}) kept {len(res.kept_columns)} cols x {len(res.kept_rows)} rows, "
-              f"tokens {st.tokens_out}/{st.tokens_in} | {q}")
+        log.emit({"rows": a.rows, "cols": a.cols, "budget": budget, "median_s": round(statistics.median(times), 3),
+                  "min_s": round(min(times), 3), "kept_cols": len(res.kept_columns), "kept_rows": len(res.kept_rows),
+                  "tokens_out": st.tokens_out, "tokens_in": st.tokens_in, "query": q})
 
 
 if __name__ == "__main__":
