@@ -106,8 +106,8 @@ class LaneSplitter:
 
     Small encoder batches scale badly over intra-op threads; the same cores used as independent
     lanes with one thread each encode more texts per second, and a lone request still uses every
-    core. Texts are sorted by length and cut into parts of about equal total length, so each part
-    pads little and the lanes finish together.
+    core. Items are sorted by length and cut into parts of about equal total length, so the lanes
+    finish together.
     """
 
     def __init__(self, fn: Callable[[list[Any]], Sequence[Any]], lanes: int, min_part: int = 4):

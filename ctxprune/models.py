@@ -178,17 +178,16 @@ def resolve_dtype(dtype: str, device: str) -> str:
 
 @lru_cache(maxsize=4)
 def load_sentence_transformer(path: str, device: str, dtype: str = "float32", max_tokens: int | None = None):
+    if dtype == "int8":  # ONNX Runtime; torch only exports the model, once
+        from ctxprune.onnx_dense import OnnxSentenceEncoder, int8_model
+
+        threads = _runtime["torch_threads"] or max(1, container_cpus() // onnx_lanes())
+        return OnnxSentenceEncoder(path, int8_model(path), max_tokens, threads=threads)
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         raise ModelUnavailable("dense scoring needs 'sentence-transformers'") from exc
     _set_torch_threads()
-    if dtype == "int8":
-        from ctxprune.onnx_dense import OnnxSentenceEncoder, int8_model
-
-        lanes = onnx_lanes()
-        threads = _runtime["torch_threads"] or max(1, container_cpus() // lanes)
-        return OnnxSentenceEncoder(path, int8_model(path), max_tokens, threads=threads)
     model = SentenceTransformer(path, device=device, local_files_only=True)
     if dtype == "bfloat16":
         import torch

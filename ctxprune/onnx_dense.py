@@ -19,6 +19,7 @@ import os
 import tempfile
 import threading
 import warnings
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -118,23 +119,30 @@ def _quantise(fp32: Path, out: Path) -> None:
     quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True)
 
 
+@lru_cache(maxsize=4)
+def _session(onnx_file: str, threads: int):
+    """One ONNX Runtime session per file: encoders that differ only in their wordpiece cap share it."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = max(1, threads)
+    opts.inter_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # idle worker threads sleep instead of spinning: spinning burns the cores the request's own
+    # Python work (tokenising, BM25, other requests) needs, as OMP_WAIT_POLICY=PASSIVE does for torch
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(onnx_file, opts, providers=["CPUExecutionProvider"])
+
+
 class OnnxSentenceEncoder:
     def __init__(self, model_dir: str, onnx_file: Path, max_tokens: int | None = None, threads: int = 1):
-        import onnxruntime as ort
         from transformers import AutoTokenizer
 
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
-        limit = json.loads((Path(model_dir) / "sentence_bert_config.json").read_text()).get("max_seq_length", 256) \
-            if (Path(model_dir) / "sentence_bert_config.json").exists() else 256
+        config = Path(model_dir) / "sentence_bert_config.json"
+        limit = json.loads(config.read_text()).get("max_seq_length", 256) if config.exists() else 256
         self.max_seq_length = min(max_tokens or limit, limit)
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = max(1, threads)
-        opts.inter_op_num_threads = 1
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # idle worker threads sleep instead of spinning: spinning burns the cores the request's own
-        # Python work (tokenising, BM25, other requests) needs, as OMP_WAIT_POLICY=PASSIVE does for torch
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(onnx_file), opts, providers=["CPUExecutionProvider"])
+        self.session = _session(str(onnx_file), threads)
         self._inputs = [i.name for i in self.session.get_inputs()]
         self._dim = int(self.session.get_outputs()[0].shape[-1])
 

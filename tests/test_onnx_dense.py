@@ -52,13 +52,15 @@ def int8_and_fp32(tmp_path_factory):
 
     from ctxprune.scoring import ScorerHub
 
-    os.environ["CTXPRUNE_ONNX_CACHE"] = str(tmp_path_factory.mktemp("onnx"))
+    folder = tmp_path_factory.mktemp("onnx")
+    os.environ["CTXPRUNE_ONNX_CACHE"] = str(folder)
     try:
         int8 = ScorerHub(Settings(redis_url=None, dense_dtype="int8", dense_max_tokens=64)).get("dense")
         int8.warm_up()
     finally:
         del os.environ["CTXPRUNE_ONNX_CACHE"]
     full = ScorerHub(Settings(redis_url=None, dense_dtype="float32", dense_max_tokens=64)).get("dense")
+    int8.onnx_folder = folder
     return int8, full
 
 
@@ -107,3 +109,16 @@ def test_int8_vectors_do_not_depend_on_the_batch(int8_and_fp32):
     int8._embedder.clear_local()  # a fresh encode, not a cache hit
     with_others = int8.embed(TEXTS + ["A much longer sentence that would set the padding and the scale of a batch. " * 3])
     assert np.array_equal(alone[0], with_others[0])
+
+
+@needs_onnx
+@pytest.mark.slow
+def test_encoders_with_different_caps_share_one_session(int8_and_fp32):
+    from ctxprune.models import dense_model_path
+    from ctxprune.onnx_dense import OnnxSentenceEncoder
+
+    int8, _ = int8_and_fp32
+    (onnx_file,) = list(int8.onnx_folder.glob("*.onnx"))
+    short = OnnxSentenceEncoder(dense_model_path("minilm"), onnx_file, max_tokens=16)
+    long = OnnxSentenceEncoder(dense_model_path("minilm"), onnx_file, max_tokens=128)
+    assert short.session is long.session and (short.max_seq_length, long.max_seq_length) == (16, 128)
