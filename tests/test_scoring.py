@@ -118,3 +118,18 @@ def test_a_kind_can_ask_for_a_lower_wordpiece_cap():
     assert float(a @ b) > 0.999  # both cut to the same first 16 wordpieces
     full_a, full_b = hub.get("dense").embed([long_text, long_text + "Bananas are yellow fruit. " * 5])
     assert float(full_a @ full_b) < 0.99  # the uncapped scorer reads the tails
+
+
+@pytest.mark.slow
+def test_static_pooler_gives_wordllamas_own_vectors():
+    from ctxprune.models import load_wordllama, static_pooler
+
+    wl = load_wordllama()
+    texts = ["link 'Sign in'", "", "StaticText " + "a very long page text " * 200, "button Search",
+             "ünïcödé — 東京 text", "   ", "x"]
+    ours = static_pooler(wl)(texts)
+    ref = np.asarray(wl.embed(texts, norm=True), dtype=np.float32)
+    has_tokens = ~np.isnan(ref).any(axis=1)
+    assert has_tokens.sum() >= 5
+    np.testing.assert_allclose(ours[has_tokens], ref[has_tokens], atol=1e-5)
+    assert not ours[~has_tokens].any()  # no tokens: a zero vector, not NaN

@@ -17,3 +17,11 @@ def test_spans_are_verbatim_slices():
 
 def test_words_drop_stop_words_and_fold_plurals():
     assert words("The cities of Europe") == ["city", "europe"]
+
+
+def test_words_many_equals_words_text_by_text():
+    from ctxprune.textproc import words, words_many
+
+    texts = ["link 'Sign In'", "", "The Cities of Tokyo", "ﬁle №5 Ⅻ", "multi\nline Texts", "İstanbul", "x" * 30]
+    assert words_many(texts) == [words(t.replace("\n", " ")) for t in texts]
+    assert words_many(texts, drop_stop=False) == [words(t.replace("\n", " "), drop_stop=False) for t in texts]

@@ -35,3 +35,14 @@ def test_budget_limit_floors_the_ratio():
 def test_keep_strings_must_not_be_blank():
     with pytest.raises(ValidationError, match="keep"):
         PruneRequest.model_validate({"keep": ["ok", "  "]})
+
+
+@pytest.mark.parametrize("encoding", ["cl100k_base", "o200k_base"])
+def test_count_lines_shares_sum_to_the_exact_count(encoding):
+    counter = get_counter(encoding)
+    lines = ["[1] RootWebArea 'Shop'", "\t[2] link 'Sign in'", "\t\tStaticText '東京 ünï'", "", "\t[3] button 'Go'"]
+    total, shares = counter.count_lines(lines)
+    assert total == counter.count("\n".join(lines)) and sum(shares) == total
+    assert len(shares) == len(lines) and all(s >= 0 for s in shares)
+    assert shares[1] >= counter.count("link 'Sign in'") - 1  # a line's share is about what it costs alone
+    assert counter.count_lines([]) == (0, [])

@@ -19,7 +19,7 @@ from ctxprune.contract import NonBlankStr, PruneRequest, PruneResult, Stats, Uni
 from ctxprune.pruners.axtree_guard import Removal, find_injections, judge
 from ctxprune.pruners.axtree_guard_model import AgentTextModel
 from ctxprune.pruners.axtree_parse import Node, parse_json, parse_text, short_line
-from ctxprune.pruners.axtree_score import AxScorer, text_words
+from ctxprune.pruners.axtree_score import AxScorer, clear_words_cache
 from ctxprune.pruners.axtree_select import FULL, Selection, Selector, fit, place_markers, pruned_runs, render
 from ctxprune.pruners.base import Pruner
 from ctxprune.select import adaptive_cut
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 MAX_TREE_CHARS = 4_000_000
 MAX_JSON_NODES = 50_000
 MAX_JSON_DEPTH = 256
-LINE_CACHE = 200_000  # per-line token counts kept between requests
+LINE_CACHE = 200_000  # token counts of shortened lines kept between requests
 
 
 class _Fits(Exception):
@@ -131,7 +131,7 @@ class AxTreePruner(Pruner):
         return removals, removed, blanked
 
     def _count_each(self, texts: list[str]) -> list[int]:
-        """Token count per text; repeated texts (menus, footers, the same page one step later) are counted once."""
+        """Token count per text (shortened ancestor lines); a text seen before (the same page one step later) is counted once."""
         seen = self._line_tokens
         if len(seen) > LINE_CACHE:
             seen.clear()
@@ -149,21 +149,20 @@ class AxTreePruner(Pruner):
     def clear_local(self) -> None:
         """Forget the per-line caches (token counts, words, guard verdicts): benchmarks of the cold path."""
         self._line_tokens.clear()
-        text_words.cache_clear()
+        clear_words_cache()
         judge.cache_clear()
         self.guard_model.clear()
 
     # ---------------------------------------------------------------- run
     def run(self, req: AxTreeRequest) -> AxTreeResult:
         nodes = self.parse(req.axtree)
-        full_text = "\n".join(n.line for n in nodes)
-        tokens_in = self.counter.count(full_text)
+        tokens_in, line_tokens = self.counter.count_lines([n.line for n in nodes])
         limit = req.budget.limit(tokens_in) if req.budget else None
         must = self.must_keep(nodes, req.keep)
         removals, removed, blanked = self.apply_guard(nodes, must) if req.guard else ([], set(), set())
         for j in blanked:  # the text of a large container that carried an attack is dropped, its children stay
             nodes[j].line, nodes[j].name, nodes[j].props = short_line(nodes[j]), "", ""
-        line_tokens = self._count_each([n.line for n in nodes])
+            line_tokens[j] = self.counter.count(nodes[j].line) + 1
         try:
             if limit is not None and limit >= tokens_in:
                 raise _Fits()
@@ -190,12 +189,12 @@ class AxTreePruner(Pruner):
                line_tokens: list[int]) -> tuple[Selection, np.ndarray, str, int]:
         count = self.counter.count
         scores, _ = self.scorer.score(req.goal, req.previous_actions, nodes, exclude=removed)
-        full_cost = [c + 1 for c in line_tokens]
+        full_cost = line_tokens  # each line's share of the whole tree's tokens, its newline included
         # only a line with children is ever kept shortened (as an ancestor): count only those
         parents = [n for n in nodes if n.children]
         short_cost = list(full_cost)
         for n, c in zip(parents, self._count_each([short_line(n) for n in parents])):
-            short_cost[n.index] = c + 1
+            short_cost[n.index] = min(c + 1, full_cost[n.index])
         selector = Selector(nodes, full_cost, short_cost, 0, markers=False, banned=removed)
         power = self.scorer.w.cost_power
         if limit is None:
@@ -204,11 +203,12 @@ class AxTreePruner(Pruner):
         line_limit = limit - (int(req.marker_share * limit) if req.markers else 0)
         sel = selector.select(scores, must, line_limit, power, skip=removed)
         text, tokens = fit(nodes, sel, scores, must, line_limit, count, markers=False, skip=removed)
-        if line_limit - tokens > 2:  # the estimates were cautious: spend what is left, then fit again
-            selector.extend(sel, scores, line_limit, tokens, power, skip=removed)
-            text, tokens = fit(nodes, sel, scores, must, line_limit, count, markers=False, skip=removed)
         if not req.markers:
+            if line_limit - tokens > 2:  # the estimates were cautious: spend what is left, then fit again
+                selector.extend(sel, scores, line_limit, tokens, power, skip=removed)
+                text, tokens = fit(nodes, sel, scores, must, line_limit, count, markers=False, skip=removed)
             return sel, scores, text, tokens
+        # what the lines left is spent after the markers are placed (one top-up pass for both)
         marked_text, marked_tokens, marked = self._with_markers(req, nodes, sel, removed, limit, tokens, text)
         spare = limit - marked_tokens
         if marked and spare > 2:  # the markers took less than their share: give the rest to lines

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from math import gcd
 from typing import Any
 
@@ -34,13 +35,17 @@ class Node:
     parent: int | None = None
     children: list[int] = field(default_factory=list)
 
-    @property
+    @cached_property  # asked for every line by scoring, features and selection; the role never changes
     def interactive(self) -> bool:
         return self.role.lower() in INTERACTIVE
 
     @property
     def indent(self) -> str:
         return self.line[: len(self.line) - len(self.line.lstrip())]
+
+
+# properties follow the closing quote as ", key=value" or " key: value"; the name ends at the last quote before them
+_NAME_END = {q: re.compile(re.escape(q) + r"(?=(?:,\s*\w[\w-]*=|\s+\w[\w-]*:\s|\s*$))") for q in "'\""}
 
 
 def _split_name(rest: str) -> tuple[str, str]:
@@ -52,9 +57,8 @@ def _split_name(rest: str) -> tuple[str, str]:
     end = rest.rfind(q)
     if end <= 0:
         return rest[1:], ""
-    # properties follow the closing quote as ", key=value" or " key: value"; take the last quote that ends the name
-    m = re.search(re.escape(q) + r"(?=(?:,\s*\w[\w-]*=|\s+\w[\w-]*:\s|\s*$))", rest[1:])
-    end = m.start() + 1 if m else end
+    m = _NAME_END[q].search(rest, 1)
+    end = m.start() if m else end
     return rest[1:end], rest[end + 1:].strip().lstrip(",").strip()
 
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from ctxprune.pruners import axtree_rank as rank
 from ctxprune.pruners.axtree_parse import Node
 from ctxprune.scoring import ScorerHub, minmax
-from ctxprune.textproc import normalize, words
+from ctxprune.textproc import normalize, words, words_many
 
 _QUOTED = re.compile(r'"([^"]{2,80})"|“([^”]{2,80})”')
 _ACTION_NOISE = re.compile(r"#HTML Segment:|[<>\[\]|()'\"]|\b(?:click|hover|type_string|scroll_page|go_backward|press)\b")
@@ -67,10 +66,31 @@ def line_texts(nodes: list[Node], max_chars: int) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=50_000)
+_WORDS_CACHE: dict[str, tuple[str, ...]] = {}
+WORDS_CACHE_SIZE = 50_000
+
+
 def text_words(text: str) -> tuple[str, ...]:
     """Word tokens of a line text, cached: menus and footers repeat across the steps of a task."""
-    return tuple(words(text))
+    return texts_words([text])[0]
+
+
+def texts_words(texts: list[str]) -> list[tuple[str, ...]]:
+    """``text_words`` of many texts; the ones not seen before are tokenised together."""
+    cache = _WORDS_CACHE
+    got = [cache.get(t) for t in texts]
+    new = list({t for t, w in zip(texts, got) if w is None})
+    if new:
+        fresh = dict(zip(new, map(tuple, words_many(new))))
+        if len(cache) + len(fresh) > WORDS_CACHE_SIZE:
+            cache.clear()
+        cache.update(fresh)
+        got = [w if w is not None else fresh[t] for t, w in zip(texts, got)]
+    return got
+
+
+def clear_words_cache() -> None:
+    _WORDS_CACHE.clear()
 
 
 def bm25(query: list[str], docs: list[tuple[str, ...]], k1: float = 1.2, b: float = 0.75) -> np.ndarray:
@@ -115,18 +135,18 @@ def name_match_parts(nodes: list[Node], goal: str) -> tuple[np.ndarray, np.ndarr
     """
     gw, phrases = goal_terms(goal)
     share, quoted, count = np.zeros(len(nodes)), np.zeros(len(nodes)), np.zeros(len(nodes))
+    names = list(dict.fromkeys(n.name for n in nodes if n.name))
     seen: dict[str, tuple[float, float, int]] = {}
+    for name, ws in zip(names, texts_words([nm[:300] for nm in names])):
+        nw = set(ws)
+        q = False
+        if phrases:
+            low = normalize(name[:300].replace("\\'", "'").replace('\\"', '"'))  # names escape their quotes
+            q = any(p == low or (p in low and 2 * len(p) >= len(low)) for p in phrases)
+        seen[name] = (len(nw & gw) / len(nw) if nw else 0.0, float(q), len(nw))
     for n in nodes:
-        if not n.name:
-            continue
-        if n.name not in seen:
-            nw = set(text_words(n.name[:300]))
-            q = False
-            if phrases:
-                low = normalize(n.name[:300].replace("\\'", "'").replace('\\"', '"'))  # names escape their quotes
-                q = any(p == low or (p in low and 2 * len(p) >= len(low)) for p in phrases)
-            seen[n.name] = (len(nw & gw) / len(nw) if nw else 0.0, float(q), len(nw))
-        share[n.index], quoted[n.index], count[n.index] = seen[n.name]
+        if n.name:
+            share[n.index], quoted[n.index], count[n.index] = seen[n.name]
     return share, quoted, count
 
 
@@ -149,7 +169,7 @@ class AxScorer:
         """Mean of min-max scaled BM25, static cosine and dense cosine (static stands in beyond the top lines)."""
         w = self.w
         static = self.hub.get("static")
-        docs = [text_words(t) for t in texts]
+        docs = texts_words(texts)
         sparse = minmax(bm25(words(goal), docs))
         qs = np.nan_to_num(static.embed([goal, history] if history else [goal]))
         emb = np.nan_to_num(static.embed(texts))  # an empty text embeds to NaN in wordllama

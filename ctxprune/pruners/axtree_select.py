@@ -167,6 +167,10 @@ class Selector:
         self.extend(sel, scores, limit, used, power, skip)
         return sel
 
+    def _own_cost(self, sel: Selection, i: int) -> int:
+        """Tokens that keeping line ``i`` in full adds at the least (its ancestors and markers aside)."""
+        return self.full[i] - self.short[i] if sel.mode.get(i) == SHORT else self.full[i]
+
     def _marginal(self, sel: Selection, keys: list[int], need: list[tuple[int, str]]) -> int:
         """Tokens that taking ``need`` would add now, markers included (nothing is changed)."""
         delta, tmp = 0, list(keys)
@@ -198,6 +202,9 @@ class Selector:
             return (float(scores[i]) + 0.05) / max(1, cost) ** power
 
         alive = [i for i in range(len(self.nodes)) if i not in skip and sel.mode.get(i) != FULL]
+        if limit is not None:  # a line whose own text no longer fits cannot be taken (a top-up pass has little left)
+            room = limit - used + self.mc
+            alive = [i for i in alive if self._own_cost(sel, i) <= room]
         if self.lazy:
             heap = [(-prio(i), i) for i in alive]
         else:  # the same priorities as prio(), for all lines at once
