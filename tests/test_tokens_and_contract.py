@@ -46,3 +46,13 @@ def test_count_lines_shares_sum_to_the_exact_count(encoding):
     assert len(shares) == len(lines) and all(s >= 0 for s in shares)
     assert shares[1] >= counter.count("link 'Sign in'") - 1  # a line's share is about what it costs alone
     assert counter.count_lines([]) == (0, [])
+
+
+def test_trusted_unit_equals_a_validated_one():
+    from ctxprune.contract import Unit
+
+    kw = dict(id="b12", text="[b12] link 'Home'", score=0.5, tokens=6, reason="relevant", group="b1")
+    fast, checked = Unit.trusted(**kw), Unit(**kw)
+    assert fast == checked and fast.model_dump() == checked.model_dump()
+    assert fast.model_dump_json() == checked.model_dump_json() and fast.model_fields_set == checked.model_fields_set
+    assert Unit.trusted(**{**kw, "score": None, "group": None}) == Unit(**{**kw, "score": None, "group": None})

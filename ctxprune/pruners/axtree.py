@@ -252,10 +252,10 @@ class AxTreePruner(Pruner):
                 line_tokens):
         costs = line_tokens
         def unit(n: Node, reason: str) -> Unit:  # fields are well-typed here: skip validation (5k-line trees)
-            return Unit.model_construct(id=n.bid or f"line{n.index}", text=n.line.strip(), tokens=costs[n.index],
-                                        reason=reason,
-                                        score=round(float(scores[n.index]), 4) if scores[n.index] >= 0 else None,
-                                        group=nodes[n.parent].bid if n.parent is not None else None)
+            score = float(scores[n.index])
+            return Unit.trusted(id=n.bid or f"line{n.index}", text=n.line.strip(), tokens=costs[n.index], reason=reason,
+                                score=round(score, 4) if score >= 0 else None,
+                                group=nodes[n.parent].bid if n.parent is not None else None)
 
         kept = [unit(n, sel.reason.get(n.index, "kept") + (" (shortened)" if sel.mode[n.index] != FULL else ""))
                 for n in nodes if n.index in sel.mode]

@@ -218,8 +218,8 @@ class MemoryPruner(Pruner):
             else:
                 reason = ("duplicate of turn " + str(dup_of[i]) if dup_of[i] >= 0 else "not a candidate (coarse stage)"
                           if j is None else "below the adaptive cut" if adaptive else "did not fit the budget")
-            units.append(Unit.model_construct(id=self._turn_id(idx, i), text=idx.lines[i], score=round(float(score[i]), 4),
-                                              tokens=int(idx.costs[i]), reason=reason, group=str(idx.session_of[i])))
+            units.append(Unit.trusted(id=self._turn_id(idx, i), text=idx.lines[i], score=round(float(score[i]), 4),
+                                      tokens=int(idx.costs[i]), reason=reason, group=str(idx.session_of[i])))
         return units
 
     def _turn_id(self, idx: HistoryIndex, i: int) -> str:
