@@ -67,6 +67,34 @@ class TokenCounter:
         return self._enc.decode(ids)
 
 
+class LineTally:
+    """Token count of a text made of known lines, from per-line counts instead of a full encode.
+
+    tiktoken splits text into pieces that never run past a line break, so a line followed by a
+    newline costs the same wherever it stands: ``count("\\n".join(lines))`` is the sum of
+    ``count(line + "\\n")`` over all lines but the last, plus ``count(last)``. Lines not seen before
+    (shortened ancestors, markers) are counted once and remembered. Used while a selection is
+    being fitted to a budget (many renderings of the same lines); the final text is counted whole.
+    """
+
+    def __init__(self, counter: "TokenCounter", with_newline: dict[str, int] | None = None):
+        self.counter = counter
+        self.with_newline = dict(with_newline or {})
+
+    def __call__(self, text: str) -> int:
+        if not text:
+            return 0
+        lines = text.split("\n")
+        known, count = self.with_newline, self.counter.count
+        total = 0
+        for line in lines[:-1]:
+            n = known.get(line)
+            if n is None:
+                n = known[line] = count(line + "\n")
+            total += n
+        return total + count(lines[-1])
+
+
 def _byte_length(enc, token: int) -> int:
     try:
         return len(enc.decode_single_token_bytes(token))

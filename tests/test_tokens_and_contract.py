@@ -56,3 +56,29 @@ def test_trusted_unit_equals_a_validated_one():
     assert fast == checked and fast.model_dump() == checked.model_dump()
     assert fast.model_dump_json() == checked.model_dump_json() and fast.model_fields_set == checked.model_fields_set
     assert Unit.trusted(**{**kw, "score": None, "group": None}) == Unit(**{**kw, "score": None, "group": None})
+
+
+@pytest.mark.parametrize("encoding", ["cl100k_base", "o200k_base"])
+def test_line_tally_equals_the_whole_count_of_any_rendering(encoding):
+    import random
+
+    from ctxprune.tokens import LineTally
+    from tests.conftest import load_dev
+
+    counter, rng = get_counter(encoding), random.Random(7)
+    for ex in load_dev("axtree")[:40]:
+        lines = [ln for ln in ex["context"]["axtree_lines"] if ln.strip()]
+        total, shares = counter.count_lines(lines)
+        tally = LineTally(counter, dict(zip(lines[:-1], shares[:-1])))
+        for _ in range(5):  # kept subsets in order, with marker lines and shortened lines between
+            out = []
+            for ln in lines:
+                r = rng.random()
+                if r < 0.4:
+                    out.append(ln)
+                elif r < 0.45:
+                    out.append(ln[: len(ln) - len(ln.lstrip())] + "... 3 lines pruned ...")
+                elif r < 0.5:
+                    out.append(ln.split("'")[0].rstrip())
+            text = "\n".join(out)
+            assert tally(text) == counter.count(text)

@@ -10,7 +10,7 @@ is returned unchanged and ``stats.extra["fallback"]`` says why.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -23,6 +23,7 @@ from ctxprune.pruners.axtree_score import AxScorer, clear_words_cache
 from ctxprune.pruners.axtree_select import FULL, Selection, Selector, fit, place_markers, pruned_runs, render
 from ctxprune.pruners.base import Pruner
 from ctxprune.select import adaptive_cut
+from ctxprune.tokens import LineTally
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +163,7 @@ class AxTreePruner(Pruner):
         removals, removed, blanked = self.apply_guard(nodes, must) if req.guard else ([], set(), set())
         for j in blanked:  # the text of a large container that carried an attack is dropped, its children stay
             nodes[j].line, nodes[j].name, nodes[j].props = short_line(nodes[j]), "", ""
-            line_tokens[j] = self.counter.count(nodes[j].line) + 1
+            line_tokens[j] = self.counter.count(nodes[j].line + "\n")
         try:
             if limit is not None and limit >= tokens_in:
                 raise _Fits()
@@ -187,7 +188,8 @@ class AxTreePruner(Pruner):
 
     def _prune(self, req: AxTreeRequest, nodes: list[Node], removed: set[int], must: set[int], limit: int | None,
                line_tokens: list[int]) -> tuple[Selection, np.ndarray, str, int]:
-        count = self.counter.count
+        # renderings are measured from the lines' counts while fitting; the chosen text is counted whole below
+        count = LineTally(self.counter, {n.line: line_tokens[n.index] for n in nodes[:-1]})
         scores, _ = self.scorer.score(req.goal, req.previous_actions, nodes, exclude=removed)
         full_cost = line_tokens  # each line's share of the whole tree's tokens, its newline included
         # only a line with children is ever kept shortened (as an ancestor): count only those
@@ -207,24 +209,32 @@ class AxTreePruner(Pruner):
             if line_limit - tokens > 2:  # the estimates were cautious: spend what is left, then fit again
                 selector.extend(sel, scores, line_limit, tokens, power, skip=removed)
                 text, tokens = fit(nodes, sel, scores, must, line_limit, count, markers=False, skip=removed)
-            return sel, scores, text, tokens
+            return self._exact(nodes, sel, scores, must, removed, limit, text)
         # what the lines left is spent after the markers are placed (one top-up pass for both)
-        marked_text, marked_tokens, marked = self._with_markers(req, nodes, sel, removed, limit, tokens, text)
+        marked_text, marked_tokens, marked = self._with_markers(req, nodes, sel, removed, limit, tokens, text, count)
         spare = limit - marked_tokens
         if marked and spare > 2:  # the markers took less than their share: give the rest to lines
             selector.extend(sel, scores, tokens + spare, tokens, power, skip=removed)
             text, tokens = fit(nodes, sel, scores, must, tokens + spare, count, markers=False, skip=removed)
-            marked_text, marked_tokens, _ = self._with_markers(req, nodes, sel, removed, limit, tokens, text,
+            marked_text, marked_tokens, _ = self._with_markers(req, nodes, sel, removed, limit, tokens, text, count,
                                                                marked)
-        return sel, scores, marked_text, marked_tokens
+        return self._exact(nodes, sel, scores, must, removed, limit, marked_text)
+
+    def _exact(self, nodes: list[Node], sel: Selection, scores: np.ndarray, must: set[int], removed: set[int],
+               limit: int, text: str) -> tuple[Selection, np.ndarray, str, int]:
+        """The chosen text counted whole; should the line tally have fallen short, refit without markers."""
+        tokens = self.counter.count(text)
+        if tokens > limit:
+            text, tokens = fit(nodes, sel, scores, must, limit, self.counter.count, markers=False, skip=removed)
+        return sel, scores, text, tokens
 
     def _with_markers(self, req: AxTreeRequest, nodes: list[Node], sel: Selection, removed: set[int], limit: int,
-                      tokens: int, bare: str, marked: set[int] | None = None) -> tuple[str, int, set[int]]:
+                      tokens: int, bare: str, count: Callable[[str], int],
+                      marked: set[int] | None = None) -> tuple[str, int, set[int]]:
         """Markers for the longest pruned runs within what the lines left of the budget.
 
         ``marked`` (run starts chosen before) is kept where those runs still start a run.
         """
-        count = self.counter.count
         kw = dict(marker_bids=req.marker_bids, skip=removed)
         if marked is None:
             marked = place_markers(nodes, sel.mode, limit - tokens, count, **kw)

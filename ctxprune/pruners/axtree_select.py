@@ -83,8 +83,15 @@ def place_markers(nodes: list[Node], mode: dict[int, str], allowance: int, count
     """Runs that get a marker within ``allowance`` tokens: the longest runs first (they say the most)."""
     runs = sorted(pruned_runs(nodes, mode, skip), key=lambda r: (-len(r), r[0]))
     marked: set[int] = set()
+    costs: dict[str, int] = {}  # runs of the same length at the same indent have the same marker
+    cheapest = count(marker(nodes[:1], [0], False).lstrip()) + 1 if nodes else 1
     for run in runs:
-        cost = count(marker(nodes, run, marker_bids)) + 1
+        if allowance < cheapest:
+            break
+        text = marker(nodes, run, marker_bids)
+        cost = costs.get(text)
+        if cost is None:
+            cost = costs[text] = count(text) + 1
         if cost <= allowance:
             marked.add(run[0])
             allowance -= cost
