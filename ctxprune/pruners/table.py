@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -58,6 +59,7 @@ class TableWeights:
     edge: float = 0.3  # "first" / "last" questions: the first / last row of the table
     position: float = 0.1  # prior for earlier rows (tables put winners, firsts and totals' subjects on top)
     dense_floor: float = 0.2  # smallest cosine range the row embedding scores are scaled over (_spread)
+    twins: bool = True  # a repeated column name is kept only with its first namesake (table_select.with_twins)
     top_up: int = 24  # exact counts spent adding left-out rows / columns into the budget's remainder (0: off)
 
 
@@ -76,6 +78,18 @@ def _spread(x: np.ndarray, floor: float) -> np.ndarray:
     if x.size == 0:
         return x
     return (x - x.min()) / max(float(x.max() - x.min()), floor, 1e-12)
+
+
+def first_namesakes(names: list) -> np.ndarray:
+    """For each column, the first column of the same (case / space / unicode-folded) name; unnamed ones are their own."""
+    first: dict[str, int] = {}
+    out = np.arange(len(names))
+    for j, n in enumerate(names):
+        if n is None or not str(n).strip():
+            continue
+        key = " ".join(unicodedata.normalize("NFKC", str(n)).lower().split())
+        out[j] = first.setdefault(key, j)
+    return out
 
 
 @contextmanager
@@ -303,8 +317,9 @@ class TablePruner(Pruner):
             p, q = self.weights_pq(sc)
             share = self.weights.cell_cap * req.budget.ratio if req.budget.ratio else None
             max_cells = int(share * table.n_rows * table.n_cols) if share else None
+            twins = first_namesakes(table.columns) if self.weights.twins else None
             sub = fill_table(p, q, cells, head, limit, must_cols, must_rows, max_cells=max_cells, lead=lead,
-                             head_lead=head_lead)
+                             head_lead=head_lead, twins=twins)
             exceeded = sub.exceeded
         cols = sorted(sub.columns, key=lambda j: j)
         rows = sorted(sub.rows)
@@ -327,7 +342,7 @@ class TablePruner(Pruner):
             def count(cs: list[int], rs: list[int]) -> int:
                 return self._project(table, cs, rs)[2]
             cols, rows, tokens_out = top_up(p, q, cols, rows, tokens_out, limit, count, cells, head, max_cells,
-                                            tries=self.weights.top_up)
+                                            tries=self.weights.top_up, twins=twins)
             out_cols, out_rows, _ = self._project(table, cols, rows)
         return self._result(req, table, sc, cols, rows, out_cols, out_rows, tokens_in, tokens_out, limit,
                             exceeded, must_cols, must_rows, estimated)
