@@ -30,7 +30,7 @@ from ctxprune.pruners.table_describe_llm import Described, LLMDescriber
 from ctxprune.pruners.table_parse import Table, TableInput, TableOut, TableRequest, TableResult, cell_text, parse_table
 from ctxprune.pruners.table_render import pipe_text, render
 from ctxprune.pruners.table_rows import (QuestionShape, condition_matrix, edge_rows, extreme_rows, question_shape,
-                                         row_text, spread_neighbours, without_operands)
+                                         layout_rows, row_text, spread_neighbours, without_operands)
 from ctxprune.pruners.table_sparse import bm25_vectorised
 from ctxprune.pruners.table_select import SubTable, fill_table, softmax_weights, top_up
 from ctxprune.scoring import minmax
@@ -60,6 +60,12 @@ class TableWeights:
     position: float = 0.1  # prior for earlier rows (tables put winners, firsts and totals' subjects on top)
     dense_floor: float = 0.2  # smallest cosine range the row embedding scores are scaled over (_spread)
     twins: bool = True  # a repeated column name is kept only with its first namesake (table_select.with_twins)
+    desc_col_temp: float = 0.0  # added to col_temp x descriptiveness (table_intent): flatter p for descriptive questions
+    desc_row_temp: float = 0.0  # added to row_temp x descriptiveness
+    desc_calibrated: float = 0.0  # added to the calibrated share x descriptiveness
+    unmatched_flat: float = 0.0  # uniform share of q when no row matches a condition of the question well
+    matched_at: float = 0.45  # the best row's condition score (0..1) from which the row ranking counts as anchored
+    layout: float = 0.5  # q of layout rows (repeated headers, spanning notes) as a share of the least record row's q
     top_up: int = 24  # exact counts spent adding left-out rows / columns into the budget's remainder (0: off)
 
 
@@ -132,6 +138,7 @@ class Scores:
     col_x: np.ndarray | None = None  # calibrated-model features (table_calibrate)
     row_x: np.ndarray | None = None
     described: Described | None = None  # the LLM describer's outcome, when it is on (table_describe_llm)
+    layout: np.ndarray | None = None  # rows that are layout, not records (table_rows.layout_rows)
 
 
 class TablePruner(Pruner):
@@ -177,7 +184,8 @@ class TablePruner(Pruner):
         parts.update(fused=minmax(col), cluster=cluster.astype(float))
         col_x = column_features(query, cols, parts, shape)
         row, row_x = self._row_scores(query, table, cond, shape, (cols, col))
-        return Scores(cols, col, cluster, key, row, shape, col_x, row_x, described)
+        layout = layout_rows(table.text, kinds) if self.weights.layout else None
+        return Scores(cols, col, cluster, key, row, shape, col_x, row_x, described, layout)
 
     @staticmethod
     def _row_texts(table: Table) -> list[str]:
@@ -228,20 +236,26 @@ class TablePruner(Pruner):
         """Column weights p and row weights q; a mix of the softmax and the calibrated (logistic) ones."""
         w = self.weights
         p, q = self._softmax_pq(sc)
-        lam = w.calibrated if cal.COLUMN_COEF and sc.col_x is not None and sc.row_x is not None else 0.0
+        lam = w.calibrated + w.desc_calibrated * sc.shape.descriptive if cal.COLUMN_COEF and sc.col_x is not None and sc.row_x is not None else 0.0
         if lam > 0 and len(p) and len(q):
             pc = cal.logistic(sc.col_x, cal.COLUMN_COEF, cal.COLUMN_BIAS)
             qc = cal.logistic(sc.row_x, cal.ROW_COEF, cal.ROW_BIAS)
             p = (1 - lam) * p / p.sum() + lam * pc / pc.sum()
             q = (1 - lam) * q / q.sum() + lam * qc / qc.sum()
+        if w.layout and sc.layout is not None and sc.layout.any() and not sc.layout.all():
+            q = q.copy()
+            q[sc.layout] = w.layout * float(q[~sc.layout].min())
         return p, q
 
     def _softmax_pq(self, sc: Scores) -> tuple[np.ndarray, np.ndarray]:
         w = self.weights
-        p = softmax_weights(sc.col, w.col_temp) * np.where(sc.cluster, w.cluster_boost, 1.0)
-        q = softmax_weights(sc.row, w.row_temp)
+        d = sc.shape.descriptive
+        p = softmax_weights(sc.col, w.col_temp + w.desc_col_temp * d) * np.where(sc.cluster, w.cluster_boost, 1.0)
+        q = softmax_weights(sc.row, w.row_temp + w.desc_row_temp * d)
         if sc.shape.whole_column and len(q):
             q = (1 - w.flat_share) * q + w.flat_share / len(q)
+        elif w.unmatched_flat and len(q) and sc.row_x is not None and float(sc.row_x[:, 0].max()) < w.matched_at:
+            q = (1 - w.unmatched_flat) * q + w.unmatched_flat / len(q)
         return p, q
 
     def adaptive(self, sc: Scores, n_rows: int) -> SubTable:

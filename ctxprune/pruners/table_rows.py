@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ctxprune.pruners.table_intent import descriptiveness
 from ctxprune.textproc import STOPWORDS, words
 
 _PUNCT = re.compile(r"[^\w%$€£.]+|(?<!\d)\.|\.(?!\d)", re.UNICODE)
@@ -63,6 +64,7 @@ class QuestionShape:
     names: tuple[str, ...] = ()  # multi-word proper names of the question, normalised ("steve zissis")
     ranges: list[tuple[float, float]] = field(default_factory=list)  # "from 2012 to 2015", "between 10 and 20"
     seasons: frozenset[tuple[int, int]] = frozenset()  # "2014-2015", "2013/14" as (2014, 2015), (2013, 2014)
+    descriptive: float = 0.0  # 0 single-answer lookup .. 1 descriptive, several columns (table_intent)
 
 
 def question_shape(query: str) -> QuestionShape:
@@ -74,7 +76,7 @@ def question_shape(query: str) -> QuestionShape:
     nums = [x for x in nums if x not in operands]  # "after 2005": 2005 itself is no answer row
     temporal = bool(found) and all(m.group(1).lower() in _TEMPORAL for m in found)
     return QuestionShape(bool(_WHOLE.search(query)), bool(_NEIGHBOUR.search(query)), nums, cmps, temporal,
-                         proper_names(query), question_ranges(query), seasons(query))
+                         proper_names(query), question_ranges(query), seasons(query), descriptiveness(query))
 
 
 _SEASON = re.compile(r"(?<!\d)((?:1[89]|20)\d\d)\s*[-–—/]\s*(\d{4}|\d{2})(?!\d)")
@@ -305,4 +307,23 @@ def edge_rows(query: str, n: int) -> np.ndarray:
             out[0] = 1.0
         if _LAST.search(query):
             out[-1] = 1.0
+    return out
+
+
+_PLACEHOLDER = {"", "-", "—", "–", "n/a", "na", "none", "tbd", "tba", "?", "unknown", "null", "nan"}
+
+
+def layout_rows(text_rows: list[list[str]], kinds: list[str]) -> np.ndarray:
+    """Rows that are table layout rather than records: a repeated header (``Club | Season | Apps | Goals`` under
+    ``Club | Season | League | League``: words in at least two and 60% of the number / money columns).
+
+    Rows spanning the table with one value are not among them: section rows (``Wisconsin Badgers (Big Ten
+    Conference) (1992-1998)``) name what the rows below share and answer questions about it.
+    """
+    num = [j for j, k in enumerate(kinds) if k in ("number", "money")]
+    out = np.zeros(len(text_rows), dtype=bool)
+    for i, r in enumerate(text_rows):
+        if len(num) >= 2 and len(set(r)) > 1:
+            words_in = sum(1 for j in num if r[j].strip().lower() not in _PLACEHOLDER and to_number(r[j]) is None)
+            out[i] = words_in >= 2 and words_in >= 0.6 * len(num)
     return out
