@@ -62,9 +62,11 @@ class TableWeights:
     twins: bool = True  # a repeated column name is kept only with its first namesake (table_select.with_twins)
     desc_col_temp: float = 0.0  # added to col_temp x descriptiveness (table_intent): flatter p for descriptive questions
     desc_row_temp: float = 0.0  # added to row_temp x descriptiveness
+    desc_uniform: float = 0.0  # share of p spread evenly over non-empty columns x descriptiveness
     desc_calibrated: float = 0.0  # added to the calibrated share x descriptiveness
     unmatched_flat: float = 0.0  # uniform share of q when no row matches a condition of the question well
     matched_at: float = 0.45  # the best row's condition score (0..1) from which the row ranking counts as anchored
+    neighbour_q: float = 0.3  # before / after / next questions: a row's q is at least this share of its neighbours'
     layout: float = 0.5  # q of layout rows (repeated headers, spanning notes) as a share of the least record row's q
     top_up: int = 24  # exact counts spent adding left-out rows / columns into the budget's remainder (0: off)
 
@@ -242,6 +244,12 @@ class TablePruner(Pruner):
             qc = cal.logistic(sc.row_x, cal.ROW_COEF, cal.ROW_BIAS)
             p = (1 - lam) * p / p.sum() + lam * pc / pc.sum()
             q = (1 - lam) * q / q.sum() + lam * qc / qc.sum()
+        if w.desc_uniform and sc.shape.descriptive and len(p):
+            a = w.desc_uniform * sc.shape.descriptive
+            info = np.array([c.kind != "empty" for c in sc.cols], dtype=float)
+            p = (1 - a) * p / p.sum() + a * info / max(info.sum(), 1.0)
+        if w.neighbour_q and sc.shape.neighbours and len(q) > 1:
+            q = spread_neighbours(q / q.sum(), w.neighbour_q)
         if w.layout and sc.layout is not None and sc.layout.any() and not sc.layout.all():
             q = q.copy()
             q[sc.layout] = w.layout * float(q[~sc.layout].min())
