@@ -66,6 +66,7 @@ class TableWeights:
     desc_calibrated: float = 0.0  # added to the calibrated share x descriptiveness
     unmatched_flat: float = 0.0  # uniform share of q when no row matches a condition of the question well
     matched_at: float = 0.45  # the best row's condition score (0..1) from which the row ranking counts as anchored
+    tie_q: float = 0.5  # rows matching the question's conditions as well as the best row: q at least this share of its
     neighbour_q: float = 0.3  # before / after / next questions: a row's q is at least this share of its neighbours'
     layout: float = 0.5  # q of layout rows (repeated headers, spanning notes) as a share of the least record row's q
     top_up: int = 24  # exact counts spent adding left-out rows / columns into the budget's remainder (0: off)
@@ -248,6 +249,11 @@ class TablePruner(Pruner):
             a = w.desc_uniform * sc.shape.descriptive
             info = np.array([c.kind != "empty" for c in sc.cols], dtype=float)
             p = (1 - a) * p / p.sum() + a * info / max(info.sum(), 1.0)
+        if w.tie_q and sc.row_x is not None and len(q) > 1:
+            best = sc.row_x[:, 1] > 0  # rows whose condition match equals the best one's (table_calibrate best_cond)
+            if 1 < best.sum() < len(q):
+                q = q.copy()
+                q[best] = np.maximum(q[best], w.tie_q * float(q[best].max()))
         if w.neighbour_q and sc.shape.neighbours and len(q) > 1:
             q = spread_neighbours(q / q.sum(), w.neighbour_q)
         if w.layout and sc.layout is not None and sc.layout.any() and not sc.layout.all():
