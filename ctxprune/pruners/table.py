@@ -30,7 +30,7 @@ from ctxprune.pruners.table_describe_llm import Described, LLMDescriber
 from ctxprune.pruners.table_parse import Table, TableInput, TableOut, TableRequest, TableResult, cell_text, parse_table
 from ctxprune.pruners.table_render import pipe_text, render
 from ctxprune.pruners.table_rows import (QuestionShape, condition_matrix, edge_rows, extreme_rows, question_shape,
-                                         layout_rows, row_text, spread_neighbours, without_operands)
+                                         kinship, layout_rows, row_text, value_codes, spread_neighbours, without_operands)
 from ctxprune.pruners.table_sparse import bm25_vectorised
 from ctxprune.pruners.table_select import SubTable, fill_table, softmax_weights, top_up
 from ctxprune.scoring import minmax
@@ -60,12 +60,7 @@ class TableWeights:
     position: float = 0.1  # prior for earlier rows (tables put winners, firsts and totals' subjects on top)
     dense_floor: float = 0.2  # smallest cosine range the row embedding scores are scaled over (_spread)
     twins: bool = True  # a repeated column name is kept only with its first namesake (table_select.with_twins)
-    desc_col_temp: float = 0.0  # added to col_temp x descriptiveness (table_intent): flatter p for descriptive questions
-    desc_row_temp: float = 0.0  # added to row_temp x descriptiveness
-    desc_uniform: float = 0.0  # share of p spread evenly over non-empty columns x descriptiveness
-    desc_calibrated: float = 0.0  # added to the calibrated share x descriptiveness
-    unmatched_flat: float = 0.0  # uniform share of q when no row matches a condition of the question well
-    matched_at: float = 0.45  # the best row's condition score (0..1) from which the row ranking counts as anchored
+    kin_q: float = 1.5  # rows sharing (non-numeric) values with the best row: q + kin_q x median q x share of equal cells
     tie_q: float = 0.5  # rows matching the question's conditions as well as the best row: q at least this share of its
     neighbour_q: float = 0.3  # before / after / next questions: a row's q is at least this share of its neighbours'
     layout: float = 0.5  # q of layout rows (repeated headers, spanning notes) as a share of the least record row's q
@@ -142,6 +137,7 @@ class Scores:
     row_x: np.ndarray | None = None
     described: Described | None = None  # the LLM describer's outcome, when it is on (table_describe_llm)
     layout: np.ndarray | None = None  # rows that are layout, not records (table_rows.layout_rows)
+    codes: np.ndarray | None = None  # (rows, columns) value codes (table_rows.value_codes), for kinship
 
 
 class TablePruner(Pruner):
@@ -188,7 +184,9 @@ class TablePruner(Pruner):
         col_x = column_features(query, cols, parts, shape)
         row, row_x = self._row_scores(query, table, cond, shape, (cols, col))
         layout = layout_rows(table.text, kinds) if self.weights.layout else None
-        return Scores(cols, col, cluster, key, row, shape, col_x, row_x, described, layout)
+        codes = value_codes(table.text, table.n_cols, [c.kind in ("number", "money") for c in cols]) \
+            if self.weights.kin_q else None
+        return Scores(cols, col, cluster, key, row, shape, col_x, row_x, described, layout, codes)
 
     @staticmethod
     def _row_texts(table: Table) -> list[str]:
@@ -239,16 +237,12 @@ class TablePruner(Pruner):
         """Column weights p and row weights q; a mix of the softmax and the calibrated (logistic) ones."""
         w = self.weights
         p, q = self._softmax_pq(sc)
-        lam = w.calibrated + w.desc_calibrated * sc.shape.descriptive if cal.COLUMN_COEF and sc.col_x is not None and sc.row_x is not None else 0.0
+        lam = w.calibrated if cal.COLUMN_COEF and sc.col_x is not None and sc.row_x is not None else 0.0
         if lam > 0 and len(p) and len(q):
             pc = cal.logistic(sc.col_x, cal.COLUMN_COEF, cal.COLUMN_BIAS)
             qc = cal.logistic(sc.row_x, cal.ROW_COEF, cal.ROW_BIAS)
             p = (1 - lam) * p / p.sum() + lam * pc / pc.sum()
             q = (1 - lam) * q / q.sum() + lam * qc / qc.sum()
-        if w.desc_uniform and sc.shape.descriptive and len(p):
-            a = w.desc_uniform * sc.shape.descriptive
-            info = np.array([c.kind != "empty" for c in sc.cols], dtype=float)
-            p = (1 - a) * p / p.sum() + a * info / max(info.sum(), 1.0)
         if w.tie_q and sc.row_x is not None and len(q) > 1:
             best = sc.row_x[:, 1] > 0  # rows whose condition match equals the best one's (table_calibrate best_cond)
             if 1 < best.sum() < len(q):
@@ -256,6 +250,9 @@ class TablePruner(Pruner):
                 q[best] = np.maximum(q[best], w.tie_q * float(q[best].max()))
         if w.neighbour_q and sc.shape.neighbours and len(q) > 1:
             q = spread_neighbours(q / q.sum(), w.neighbour_q)
+        if w.kin_q and sc.codes is not None and len(q) > 2:
+            top = int(np.argmax(q))
+            q = q + w.kin_q * float(np.median(q)) * kinship(sc.codes, top)
         if w.layout and sc.layout is not None and sc.layout.any() and not sc.layout.all():
             q = q.copy()
             q[sc.layout] = w.layout * float(q[~sc.layout].min())
@@ -263,13 +260,10 @@ class TablePruner(Pruner):
 
     def _softmax_pq(self, sc: Scores) -> tuple[np.ndarray, np.ndarray]:
         w = self.weights
-        d = sc.shape.descriptive
-        p = softmax_weights(sc.col, w.col_temp + w.desc_col_temp * d) * np.where(sc.cluster, w.cluster_boost, 1.0)
-        q = softmax_weights(sc.row, w.row_temp + w.desc_row_temp * d)
+        p = softmax_weights(sc.col, w.col_temp) * np.where(sc.cluster, w.cluster_boost, 1.0)
+        q = softmax_weights(sc.row, w.row_temp)
         if sc.shape.whole_column and len(q):
             q = (1 - w.flat_share) * q + w.flat_share / len(q)
-        elif w.unmatched_flat and len(q) and sc.row_x is not None and float(sc.row_x[:, 0].max()) < w.matched_at:
-            q = (1 - w.unmatched_flat) * q + w.unmatched_flat / len(q)
         return p, q
 
     def adaptive(self, sc: Scores, n_rows: int) -> SubTable:

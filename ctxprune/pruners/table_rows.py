@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ctxprune.pruners.table_intent import descriptiveness
 from ctxprune.textproc import STOPWORDS, words
 
 _PUNCT = re.compile(r"[^\w%$€£.]+|(?<!\d)\.|\.(?!\d)", re.UNICODE)
@@ -64,7 +63,6 @@ class QuestionShape:
     names: tuple[str, ...] = ()  # multi-word proper names of the question, normalised ("steve zissis")
     ranges: list[tuple[float, float]] = field(default_factory=list)  # "from 2012 to 2015", "between 10 and 20"
     seasons: frozenset[tuple[int, int]] = frozenset()  # "2014-2015", "2013/14" as (2014, 2015), (2013, 2014)
-    descriptive: float = 0.0  # 0 single-answer lookup .. 1 descriptive, several columns (table_intent)
 
 
 def question_shape(query: str) -> QuestionShape:
@@ -76,7 +74,7 @@ def question_shape(query: str) -> QuestionShape:
     nums = [x for x in nums if x not in operands]  # "after 2005": 2005 itself is no answer row
     temporal = bool(found) and all(m.group(1).lower() in _TEMPORAL for m in found)
     return QuestionShape(bool(_WHOLE.search(query)), bool(_NEIGHBOUR.search(query)), nums, cmps, temporal,
-                         proper_names(query), question_ranges(query), seasons(query), descriptiveness(query))
+                         proper_names(query), question_ranges(query), seasons(query))
 
 
 _SEASON = re.compile(r"(?<!\d)((?:1[89]|20)\d\d)\s*[-–—/]\s*(\d{4}|\d{2})(?!\d)")
@@ -310,6 +308,7 @@ def edge_rows(query: str, n: int) -> np.ndarray:
     return out
 
 
+_LETTER = re.compile(r"[^\W\d_]")
 _PLACEHOLDER = {"", "-", "—", "–", "n/a", "na", "none", "tbd", "tba", "?", "unknown", "null", "nan"}
 
 
@@ -321,9 +320,41 @@ def layout_rows(text_rows: list[list[str]], kinds: list[str]) -> np.ndarray:
     Conference) (1992-1998)``) name what the rows below share and answer questions about it.
     """
     num = [j for j, k in enumerate(kinds) if k in ("number", "money")]
-    out = np.zeros(len(text_rows), dtype=bool)
-    for i, r in enumerate(text_rows):
-        if len(num) >= 2 and len(set(r)) > 1:
-            words_in = sum(1 for j in num if r[j].strip().lower() not in _PLACEHOLDER and to_number(r[j]) is None)
-            out[i] = words_in >= 2 and words_in >= 0.6 * len(num)
+    if len(num) < 2 or not text_rows:
+        return np.zeros(len(text_rows), dtype=bool)
+    words_in = np.zeros(len(text_rows), dtype=np.int64)
+    for j in num:  # once per distinct value of each numeric column
+        uniq: dict[str, bool] = {}
+        for i, r in enumerate(text_rows):
+            v = r[j]
+            hit = uniq.get(v)
+            if hit is None:
+                hit = uniq[v] = (_LETTER.search(v) is not None and v.strip().lower() not in _PLACEHOLDER
+                                 and to_number(v) is None)
+            if hit:
+                words_in[i] += 1
+    same = np.array([len(set(r)) == 1 for r in text_rows])
+    return (words_in >= 2) & (words_in >= 0.6 * len(num)) & ~same
+
+
+def value_codes(text_rows: list[list[str]], n_cols: int, skip: list[bool] | None = None) -> np.ndarray:
+    """(rows, columns) integer code of each cell's normalised value per column; placeholders and the columns
+    ``skip`` marks (numbers: two rows with 0 goals share nothing that matters) are -1."""
+    out = np.full((len(text_rows), n_cols), -1, dtype=np.int64)
+    for j in range(n_cols):
+        if skip is not None and skip[j]:
+            continue
+        seen: dict[str, int] = {}
+        for i, r in enumerate(text_rows):
+            v = " ".join(r[j].lower().split())
+            if v not in _PLACEHOLDER:
+                out[i, j] = seen.setdefault(v, len(seen))
     return out
+
+
+def kinship(codes: np.ndarray, top: int) -> np.ndarray:
+    """Per row, the share of columns whose value equals row ``top``'s (placeholders never count)."""
+    if codes.size == 0:
+        return np.zeros(codes.shape[0])
+    ref = codes[top]
+    return ((codes == ref) & (ref >= 0)).mean(axis=1)
