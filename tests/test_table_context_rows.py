@@ -1,4 +1,4 @@
-"""Table pruner, session 5: repeated column names, layout rows and the row weights around the best row."""
+"""Table pruner, session 5: repeated column names and the row weights around the best row."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,7 +7,7 @@ import numpy as np
 
 from ctxprune.pruners.table import Scores, TablePruner, TableWeights, first_namesakes
 from ctxprune.pruners.table_columns import ColumnInfo
-from ctxprune.pruners.table_rows import kinship, layout_rows, question_shape, value_codes
+from ctxprune.pruners.table_rows import kinship, question_shape, value_codes
 from ctxprune.pruners.table_select import fill_table, top_up, with_twins
 
 
@@ -32,17 +32,6 @@ def test_a_repeated_name_is_never_kept_without_its_first_namesake():
     assert 2 not in cols or 1 in cols
 
 
-def test_layout_rows_are_repeated_headers_not_section_rows():
-    rows = [["Club", "Season", "Apps", "Goals", "Apps", "Goals"],
-            ["Ternana", "2013–14", "40", "19", "1", "0"],
-            ["Ternana", "Total", "40", "19", "—", "—"],
-            ["Wisconsin Badgers (1992–1998)"] * 6,
-            ["Spezia", "2012–13", "33", "6", "n/a", "0"]]
-    kinds = ["category", "date", "number", "number", "number", "number"]
-    assert layout_rows(rows, kinds).tolist() == [True, False, False, False, False]
-    assert not layout_rows(rows, ["category"] * 6).any()  # no numeric columns: nothing to tell a header by
-
-
 def test_kinship_counts_shared_text_values_but_not_numbers_or_placeholders():
     rows = [["2016", "Closure", "-", "3"],
             ["2016", "Ice Age", "-", "3"],
@@ -59,7 +48,7 @@ def _scores(n_rows: int, row: np.ndarray, query: str, codes: np.ndarray | None =
     if best is not None:
         row_x[:, 1] = best
     return Scores(cols, np.array([1.0, 0.5]), np.array([True, False]), 0, row, question_shape(query), None, row_x,
-                  None, None, codes)
+                  None, codes)
 
 
 def _pruner(**w) -> TablePruner:

@@ -30,7 +30,7 @@ from ctxprune.pruners.table_describe_llm import Described, LLMDescriber
 from ctxprune.pruners.table_parse import Table, TableInput, TableOut, TableRequest, TableResult, cell_text, parse_table
 from ctxprune.pruners.table_render import pipe_text, render
 from ctxprune.pruners.table_rows import (QuestionShape, condition_matrix, edge_rows, extreme_rows, question_shape,
-                                         kinship, layout_rows, row_text, value_codes, spread_neighbours, without_operands)
+                                         kinship, row_text, value_codes, spread_neighbours, without_operands)
 from ctxprune.pruners.table_sparse import bm25_vectorised
 from ctxprune.pruners.table_select import SubTable, fill_table, softmax_weights, top_up
 from ctxprune.scoring import minmax
@@ -63,7 +63,6 @@ class TableWeights:
     kin_q: float = 1.5  # rows sharing (non-numeric) values with the best row: q + kin_q x median q x share of equal cells
     tie_q: float = 0.5  # rows matching the question's conditions as well as the best row: q at least this share of its
     neighbour_q: float = 0.3  # before / after / next questions: a row's q is at least this share of its neighbours'
-    layout: float = 0.5  # q of layout rows (repeated headers, spanning notes) as a share of the least record row's q
     top_up: int = 24  # exact counts spent adding left-out rows / columns into the budget's remainder (0: off)
 
 
@@ -136,7 +135,6 @@ class Scores:
     col_x: np.ndarray | None = None  # calibrated-model features (table_calibrate)
     row_x: np.ndarray | None = None
     described: Described | None = None  # the LLM describer's outcome, when it is on (table_describe_llm)
-    layout: np.ndarray | None = None  # rows that are layout, not records (table_rows.layout_rows)
     codes: np.ndarray | None = None  # (rows, columns) value codes (table_rows.value_codes), for kinship
 
 
@@ -183,10 +181,9 @@ class TablePruner(Pruner):
         parts.update(fused=minmax(col), cluster=cluster.astype(float))
         col_x = column_features(query, cols, parts, shape)
         row, row_x = self._row_scores(query, table, cond, shape, (cols, col))
-        layout = layout_rows(table.text, kinds) if self.weights.layout else None
         codes = value_codes(table.text, table.n_cols, [c.kind in ("number", "money") for c in cols]) \
             if self.weights.kin_q else None
-        return Scores(cols, col, cluster, key, row, shape, col_x, row_x, described, layout, codes)
+        return Scores(cols, col, cluster, key, row, shape, col_x, row_x, described, codes)
 
     @staticmethod
     def _row_texts(table: Table) -> list[str]:
@@ -253,9 +250,6 @@ class TablePruner(Pruner):
         if w.kin_q and sc.codes is not None and len(q) > 2:
             top = int(np.argmax(q))
             q = q + w.kin_q * float(np.median(q)) * kinship(sc.codes, top)
-        if w.layout and sc.layout is not None and sc.layout.any() and not sc.layout.all():
-            q = q.copy()
-            q[sc.layout] = w.layout * float(q[~sc.layout].min())
         return p, q
 
     def _softmax_pq(self, sc: Scores) -> tuple[np.ndarray, np.ndarray]:

@@ -308,33 +308,7 @@ def edge_rows(query: str, n: int) -> np.ndarray:
     return out
 
 
-_LETTER = re.compile(r"[^\W\d_]")
 _PLACEHOLDER = {"", "-", "—", "–", "n/a", "na", "none", "tbd", "tba", "?", "unknown", "null", "nan"}
-
-
-def layout_rows(text_rows: list[list[str]], kinds: list[str]) -> np.ndarray:
-    """Rows that are table layout rather than records: a repeated header (``Club | Season | Apps | Goals`` under
-    ``Club | Season | League | League``: words in at least two and 60% of the number / money columns).
-
-    Rows spanning the table with one value are not among them: section rows (``Wisconsin Badgers (Big Ten
-    Conference) (1992-1998)``) name what the rows below share and answer questions about it.
-    """
-    num = [j for j, k in enumerate(kinds) if k in ("number", "money")]
-    if len(num) < 2 or not text_rows:
-        return np.zeros(len(text_rows), dtype=bool)
-    words_in = np.zeros(len(text_rows), dtype=np.int64)
-    for j in num:  # once per distinct value of each numeric column
-        uniq: dict[str, bool] = {}
-        for i, r in enumerate(text_rows):
-            v = r[j]
-            hit = uniq.get(v)
-            if hit is None:
-                hit = uniq[v] = (_LETTER.search(v) is not None and v.strip().lower() not in _PLACEHOLDER
-                                 and to_number(v) is None)
-            if hit:
-                words_in[i] += 1
-    same = np.array([len(set(r)) == 1 for r in text_rows])
-    return (words_in >= 2) & (words_in >= 0.6 * len(num)) & ~same
 
 
 def value_codes(text_rows: list[list[str]], n_cols: int, skip: list[bool] | None = None) -> np.ndarray:
