@@ -61,6 +61,7 @@ class TableWeights:
     dense_floor: float = 0.2  # smallest cosine range the row embedding scores are scaled over (_spread)
     twins: bool = True  # a repeated column name is kept only with its first namesake (table_select.with_twins)
     kin_q: float = 1.5  # rows sharing (non-numeric) values with the best row: q + kin_q x median q x share of equal cells
+    calibrated_p: float = -1.0
     tie_q: float = 0.5  # rows matching the question's conditions as well as the best row: q at least this share of its
     neighbour_q: float = 0.3  # before / after / next questions: a row's q is at least this share of its neighbours'
     top_up: int = 24  # exact counts spent adding left-out rows / columns into the budget's remainder (0: off)
@@ -238,7 +239,8 @@ class TablePruner(Pruner):
         if lam > 0 and len(p) and len(q):
             pc = cal.logistic(sc.col_x, cal.COLUMN_COEF, cal.COLUMN_BIAS)
             qc = cal.logistic(sc.row_x, cal.ROW_COEF, cal.ROW_BIAS)
-            p = (1 - lam) * p / p.sum() + lam * pc / pc.sum()
+            lp = w.calibrated_p if w.calibrated_p >= 0 else lam
+            p = (1 - lp) * p / p.sum() + lp * pc / pc.sum()
             q = (1 - lam) * q / q.sum() + lam * qc / qc.sum()
         if w.tie_q and sc.row_x is not None and len(q) > 1:
             best = sc.row_x[:, 1] > 0  # rows whose condition match equals the best one's (table_calibrate best_cond)
