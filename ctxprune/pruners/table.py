@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -29,7 +30,7 @@ from ctxprune.pruners.table_describe_llm import Described, LLMDescriber
 from ctxprune.pruners.table_parse import Table, TableInput, TableOut, TableRequest, TableResult, cell_text, parse_table
 from ctxprune.pruners.table_render import pipe_text, render
 from ctxprune.pruners.table_rows import (QuestionShape, condition_matrix, edge_rows, extreme_rows, question_shape,
-                                         row_text, spread_neighbours, without_operands)
+                                         kinship, row_text, value_codes, spread_neighbours, without_operands)
 from ctxprune.pruners.table_sparse import bm25_vectorised
 from ctxprune.pruners.table_select import SubTable, fill_table, softmax_weights, top_up
 from ctxprune.scoring import minmax
@@ -58,6 +59,11 @@ class TableWeights:
     edge: float = 0.3  # "first" / "last" questions: the first / last row of the table
     position: float = 0.1  # prior for earlier rows (tables put winners, firsts and totals' subjects on top)
     dense_floor: float = 0.2  # smallest cosine range the row embedding scores are scaled over (_spread)
+    twins: bool = True  # a repeated column name is kept only with its first namesake (table_select.with_twins)
+    kin_q: float = 1.5  # rows sharing (non-numeric) values with the best row: q + kin_q x median q x share of equal cells
+    calibrated_p: float = -1.0
+    tie_q: float = 0.5  # rows matching the question's conditions as well as the best row: q at least this share of its
+    neighbour_q: float = 0.3  # before / after / next questions: a row's q is at least this share of its neighbours'
     top_up: int = 24  # exact counts spent adding left-out rows / columns into the budget's remainder (0: off)
 
 
@@ -76,6 +82,18 @@ def _spread(x: np.ndarray, floor: float) -> np.ndarray:
     if x.size == 0:
         return x
     return (x - x.min()) / max(float(x.max() - x.min()), floor, 1e-12)
+
+
+def first_namesakes(names: list) -> np.ndarray:
+    """For each column, the first column of the same (case / space / unicode-folded) name; unnamed ones are their own."""
+    first: dict[str, int] = {}
+    out = np.arange(len(names))
+    for j, n in enumerate(names):
+        if n is None or not str(n).strip():
+            continue
+        key = " ".join(unicodedata.normalize("NFKC", str(n)).lower().split())
+        out[j] = first.setdefault(key, j)
+    return out
 
 
 @contextmanager
@@ -118,6 +136,7 @@ class Scores:
     col_x: np.ndarray | None = None  # calibrated-model features (table_calibrate)
     row_x: np.ndarray | None = None
     described: Described | None = None  # the LLM describer's outcome, when it is on (table_describe_llm)
+    codes: np.ndarray | None = None  # (rows, columns) value codes (table_rows.value_codes), for kinship
 
 
 class TablePruner(Pruner):
@@ -163,7 +182,9 @@ class TablePruner(Pruner):
         parts.update(fused=minmax(col), cluster=cluster.astype(float))
         col_x = column_features(query, cols, parts, shape)
         row, row_x = self._row_scores(query, table, cond, shape, (cols, col))
-        return Scores(cols, col, cluster, key, row, shape, col_x, row_x, described)
+        codes = value_codes(table.text, table.n_cols, [c.kind in ("number", "money") for c in cols]) \
+            if self.weights.kin_q else None
+        return Scores(cols, col, cluster, key, row, shape, col_x, row_x, described, codes)
 
     @staticmethod
     def _row_texts(table: Table) -> list[str]:
@@ -218,8 +239,19 @@ class TablePruner(Pruner):
         if lam > 0 and len(p) and len(q):
             pc = cal.logistic(sc.col_x, cal.COLUMN_COEF, cal.COLUMN_BIAS)
             qc = cal.logistic(sc.row_x, cal.ROW_COEF, cal.ROW_BIAS)
-            p = (1 - lam) * p / p.sum() + lam * pc / pc.sum()
+            lp = w.calibrated_p if w.calibrated_p >= 0 else lam
+            p = (1 - lp) * p / p.sum() + lp * pc / pc.sum()
             q = (1 - lam) * q / q.sum() + lam * qc / qc.sum()
+        if w.tie_q and sc.row_x is not None and len(q) > 1:
+            best = sc.row_x[:, 1] > 0  # rows whose condition match equals the best one's (table_calibrate best_cond)
+            if 1 < best.sum() < len(q):
+                q = q.copy()
+                q[best] = np.maximum(q[best], w.tie_q * float(q[best].max()))
+        if w.neighbour_q and sc.shape.neighbours and len(q) > 1:
+            q = spread_neighbours(q / q.sum(), w.neighbour_q)
+        if w.kin_q and sc.codes is not None and len(q) > 2:
+            top = int(np.argmax(q))
+            q = q + w.kin_q * float(np.median(q)) * kinship(sc.codes, top)
         return p, q
 
     def _softmax_pq(self, sc: Scores) -> tuple[np.ndarray, np.ndarray]:
@@ -303,8 +335,9 @@ class TablePruner(Pruner):
             p, q = self.weights_pq(sc)
             share = self.weights.cell_cap * req.budget.ratio if req.budget.ratio else None
             max_cells = int(share * table.n_rows * table.n_cols) if share else None
+            twins = first_namesakes(table.columns) if self.weights.twins else None
             sub = fill_table(p, q, cells, head, limit, must_cols, must_rows, max_cells=max_cells, lead=lead,
-                             head_lead=head_lead)
+                             head_lead=head_lead, twins=twins)
             exceeded = sub.exceeded
         cols = sorted(sub.columns, key=lambda j: j)
         rows = sorted(sub.rows)
@@ -327,7 +360,7 @@ class TablePruner(Pruner):
             def count(cs: list[int], rs: list[int]) -> int:
                 return self._project(table, cs, rs)[2]
             cols, rows, tokens_out = top_up(p, q, cols, rows, tokens_out, limit, count, cells, head, max_cells,
-                                            tries=self.weights.top_up)
+                                            tries=self.weights.top_up, twins=twins)
             out_cols, out_rows, _ = self._project(table, cols, rows)
         return self._result(req, table, sc, cols, rows, out_cols, out_rows, tokens_in, tokens_out, limit,
                             exceeded, must_cols, must_rows, estimated)

@@ -306,3 +306,29 @@ def edge_rows(query: str, n: int) -> np.ndarray:
         if _LAST.search(query):
             out[-1] = 1.0
     return out
+
+
+_PLACEHOLDER = {"", "-", "—", "–", "n/a", "na", "none", "tbd", "tba", "?", "unknown", "null", "nan"}
+
+
+def value_codes(text_rows: list[list[str]], n_cols: int, skip: list[bool] | None = None) -> np.ndarray:
+    """(rows, columns) integer code of each cell's normalised value per column; placeholders and the columns
+    ``skip`` marks (numbers: two rows with 0 goals share nothing that matters) are -1."""
+    out = np.full((len(text_rows), n_cols), -1, dtype=np.int64)
+    for j in range(n_cols):
+        if skip is not None and skip[j]:
+            continue
+        seen: dict[str, int] = {}
+        for i, r in enumerate(text_rows):
+            v = " ".join(r[j].lower().split())
+            if v not in _PLACEHOLDER:
+                out[i, j] = seen.setdefault(v, len(seen))
+    return out
+
+
+def kinship(codes: np.ndarray, top: int) -> np.ndarray:
+    """Per row, the share of columns whose value equals row ``top``'s (placeholders never count)."""
+    if codes.size == 0:
+        return np.zeros(codes.shape[0])
+    ref = codes[top]
+    return ((codes == ref) & (ref >= 0)).mean(axis=1)

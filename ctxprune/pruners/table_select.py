@@ -56,7 +56,8 @@ def _fill_rows(order: np.ndarray, cost: np.ndarray, room: float, must: np.ndarra
 
 def fill_table(p: np.ndarray, q: np.ndarray, cell_tokens: np.ndarray, head_tokens: np.ndarray, limit: int,
                must_cols: np.ndarray, must_rows: np.ndarray, max_cells: int | None = None,
-               min_cols: int = 1, lead: np.ndarray | None = None, head_lead: np.ndarray | None = None) -> SubTable:
+               min_cols: int = 1, lead: np.ndarray | None = None, head_lead: np.ndarray | None = None,
+               twins: np.ndarray | None = None) -> SubTable:
     """The best (columns, rows) under ``limit`` tokens and at most ``max_cells`` cells.
 
     ``cell_tokens`` / ``head_tokens`` are the tokens of a cell as it stands after a separator
@@ -66,6 +67,8 @@ def fill_table(p: np.ndarray, q: np.ndarray, cell_tokens: np.ndarray, head_token
     n_rows, n_cols = cell_tokens.shape
     col_order = [int(j) for j in np.flatnonzero(must_cols)] + [int(j) for j in np.argsort(-p, kind="stable")
                                                                if not must_cols[j]]
+    if twins is not None:
+        col_order = with_twins(col_order, twins)
     row_order = np.argsort(-q, kind="stable")
     p_tot, q_tot = float(p.sum()) or 1.0, float(q.sum()) or 1.0
     best: SubTable | None = None
@@ -90,9 +93,28 @@ def fill_table(p: np.ndarray, q: np.ndarray, cell_tokens: np.ndarray, head_token
     return best
 
 
+def with_twins(order: list[int], twins: np.ndarray) -> list[int]:
+    """``order`` with each column whose name repeats an earlier column's (``twins[j]``: the first column of
+    that name) preceded by that first namesake, so no prefix keeps a repeated name alone.
+
+    Flattened two-row headers repeat names (``League | League`` for apps and goals): the second alone
+    reads as the first to anyone who looks columns up by name, the acceptance scorer included.
+    """
+    out: list[int] = []
+    seen: set[int] = set()
+    for j in order:
+        t = int(twins[j])
+        for x in ((t, j) if t != j else (j,)):
+            if x not in seen:
+                seen.add(x)
+                out.append(x)
+    return out
+
+
 def top_up(p: np.ndarray, q: np.ndarray, cols: list[int], rows: list[int], tokens: int, limit: int,
            count: Callable[[list[int], list[int]], int], cell_tokens: np.ndarray, head_tokens: np.ndarray,
-           max_cells: int | None = None, tries: int = 24) -> tuple[list[int], list[int], int]:
+           max_cells: int | None = None, tries: int = 24,
+           twins: np.ndarray | None = None) -> tuple[list[int], list[int], int]:
     """Rows and columns added into what the exact count of the chosen sub-table left of the budget.
 
     ``fill_table`` skips a row that does not fit its estimate and the exact recount may drop one;
@@ -114,6 +136,8 @@ def top_up(p: np.ndarray, q: np.ndarray, cols: list[int], rows: list[int], token
     for _, what, x in cand:
         if tries <= 0 or tokens >= limit:
             break
+        if what == "col" and twins is not None and int(twins[x]) not in cols + [x]:
+            continue  # a repeated name only with its first namesake (with_twins)
         new_c, new_r = (cols, sorted(rows + [x])) if what == "row" else (sorted(cols + [x]), rows)
         if max_cells is not None and len(new_c) * len(new_r) > max_cells:
             continue
