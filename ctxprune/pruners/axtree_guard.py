@@ -25,6 +25,7 @@ from bisect import bisect_right
 from functools import lru_cache
 from dataclasses import dataclass
 
+from ctxprune.pruners.axtree_guard_lexicon import ADDRESS_IN, CUES_EXTRA, GATE_CHARS, GATE_WORDS, SPACED, TOOLCALL_RE, joined_up
 from ctxprune.pruners.axtree_guard_model import MIN_WORDS, AgentTextModel
 from ctxprune.pruners.axtree_parse import Node, subtree
 
@@ -45,7 +46,8 @@ DATA_NOUN = (r"passwords?|passcodes?|credentials|login details|log-?in (?:info|d
 CUES: dict[str, list[tuple[re.Pattern, float]]] = {
     "address": [
         (re.compile(rf"\b(?:if|when|since|because) you(?:'re| are)\b[^.]{{0,30}}\b{AGENT}\b", _F), 3.0),
-        (re.compile(rf"\b(?:you are|you're|as) an? {AGENT}(?: {ROLE})?\b", _F), 3.0),
+        # "as a digital download", "as a web page": the adjectives alone do not name a machine
+        (re.compile(rf"\b(?:you are|you're|as) an? (?:{AGENT}(?: {ROLE})|(?:ai|a\.i\.|llm|gpt|chatgpt|claude|gemini|copilot|bot|language model)\b)", _F), 3.0),
         (re.compile(rf"\b(?:attention|note|notice|message|memo|reminder|instructions?|alert|warning|hello|hi|hey|dear|calling)\b[\s:,!-]*(?:to|for)?\s*(?:all|any|the|every)?\s*{AGENT}\s*{ROLE}?\b", _F), 2.5),
         (re.compile(rf"\b{AGENT} {ROLE}\b", _F), 2.0),
         (re.compile(rf"\b(?:agents?|assistants?|bots?|{ROLE})(?: (?:reading|processing|browsing|visiting|viewing|scanning|parsing|crawling|summari[sz]ing))? this (?:page|site|website|message|content|text|document)\b", _F), 2.5),
@@ -53,7 +55,7 @@ CUES: dict[str, list[tuple[re.Pattern, float]]] = {
         (re.compile(rf"\b{ENTITY}\b", _F), 1.5),  # named, not yet addressed: needs a harmful request too
     ],
     "override": [
-        (re.compile(r"\b(?:ignore|disregard|forget|override|bypass|abandon|drop|discard|stop following)\b[^.]{0,40}\b(?:previous|prior|above|earlier|original|initial|existing|all|any|your|current|the user'?s?|system)\b[^.]{0,30}\b(?:instructions?|directions?|prompts?|tasks?|goals?|commands?|rules|guidelines|objectives?|orders?)\b", _F), 3.5),
+        (re.compile(r"\b(?:ignore|disregard|forget|override|bypass|abandon|drop|discard|stop following)\b[^.]{0,40}\b(?:previous|prior|above|earlier|original|initial|existing|all|any|your|current|the user'?s?|system)\b[^.]{0,30}\b(?:instructions?|directions?|prompts?|tasks?|goals?|commands?|rules|guidelines|objectives?|orders?(?!\s+(?:status|numbers?|history|confirmations?|details|tracking|page|summary|total)))\b", _F), 3.5),
         (re.compile(r"\b(?:your|the) (?:new|updated|revised|real|actual|true|only|primary|secret|hidden) (?:system )?(?:instructions?|task|objective|goal|mission|priority|directive)s?\b", _F), 3.0),
         (re.compile(r"\b(?:new|updated|revised|override) (?:system )?(?:instructions?|directives?)\b", _F), 1.5),
         (re.compile(r"\bsystem (?:prompt|message|override|instruction)s?\b", _F), 2.5),
@@ -90,7 +92,9 @@ CUES: dict[str, list[tuple[re.Pattern, float]]] = {
         (re.compile(r"\b(?:never|do not|don't|will never|we never|we will not)\b[^.]{0,25}\b(?:share|give|send|disclose|ask (?:you )?for|request)\b", _F), -2.0),
     ],
 }
-SPEAKS_TO_AGENT = ("address", "override", "user3", "task")
+for _kind, _pats in CUES_EXTRA.items():  # other languages, tool-call mimicry, obfuscation, steering, account harm
+    CUES.setdefault(_kind, []).extend(_pats)
+SPEAKS_TO_AGENT = ("address", "override", "user3", "task", "toolcall", "obfuscated", "steer")
 _SENT = re.compile(r"(?<=[.!?;:])\s+|\n+")
 
 
@@ -110,6 +114,12 @@ class Verdict:
             return True
         # an AI named as the reader and asked for data, a visit or a change of orders
         if agentish >= 1.5 and kinds & {"data", "nav", "override", "user3"} and self.score >= 3.0:
+            return True
+        # an action shaped like the agent's own tool call, pointing somewhere or at data
+        if "toolcall" in kinds and (kinds & {"data", "nav", "override", "harm"} or ADDRESS_IN.search(self.window)):
+            return True
+        # an account-damaging action ordered as a turn away from the current job
+        if "harm" in kinds and kinds & {"offtask", "urgent", "override", "nav"} and self.score >= 3.5:
             return True
         # an urgent order to hand over data or go elsewhere, not addressed to anyone in particular
         return {"urgent", "imperative"} <= kinds and bool(kinds & {"data", "nav"}) and self.score >= 4.0
@@ -157,7 +167,8 @@ def judge_window(text: str) -> Verdict:
 _GATE = re.compile(r"\b(?:ai|a\.i|llm|gpt|chatgpt|claude|gemini|copilot|bots?|agents?|assistants?|models?|automated|autonomous|"
                    r"ignore|disregard|forget|override|bypass|abandon|discard|instructions?|directions|system|user'?s?|human|"
                    r"operator|owner|tasks?|objective|mission|assignment|urgent\w*|important|attention|warning|alert|"
-                   r"critical|mandatory|immediately|right now|without delay|final notice|security|action required)\b", _F)
+                   r"critical|mandatory|immediately|right now|without delay|final notice|security|action required|"
+                   rf"{GATE_WORDS})\b|{GATE_CHARS}|{SPACED}", _F)
 
 
 _GATE_LOWER = re.compile(_GATE.pattern, _GATE.flags & ~re.IGNORECASE)
@@ -182,11 +193,13 @@ def judge(text: str, gate: bool = True) -> Verdict | None:
     """The first window of ``text`` that is an attack, or None (``gate=False``: the gate was passed already)."""
     if len(text) < 12 or gate and not _GATE.search(text):
         return None
-    for w in windows(text):
+    whole = [text] if TOOLCALL_RE.search(text) and len(text.split()) <= 80 else []  # JSON / call syntax splits badly
+    for w in whole + windows(text):
         v = judge_window(w)
         if v.attack:
             return v
-    return None
+    plain = joined_up(text)  # letters spaced out to slip past the cues
+    return judge(plain, gate=False) if plain is not None and plain != text else None
 
 
 def node_text(n: Node) -> str:

@@ -1,0 +1,96 @@
+"""Cues for the injection guard beyond plain English (red-team round, session 4).
+
+* other languages: the same cue families (a machine named as reader, "ignore your instructions",
+  the user in the third person, passwords and cards) in the major web languages -- German, French,
+  Spanish, Portuguese, Italian, Dutch, Polish, Turkish, Russian, Chinese, Japanese, Korean;
+* tool-call mimicry: text shaped like the agent's own actions (``goto("...")``, a JSON action with
+  arguments, ReAct "Thought: / Action:" lines);
+* character obfuscation: letters spaced out ("i g n o r e  p r e v i o u s") are judged joined up.
+
+Each entry is a (pattern, weight) pair in the families of ``axtree_guard.CUES``; ``GATE_EXTRA`` is
+the part of the guard's gate that lets such texts through (lower-case: the gate runs on lower-cased text).
+"""
+from __future__ import annotations
+
+import re
+
+_F = re.I
+
+# a machine named as the reader ("KI-Agenten", "assistants IA", "asistente de IA", "ИИ-ассистент", "AI助手")
+ML_MACHINE = (r"(?:\bki[- ]?(?:agent\w*|assistent\w*|modell\w*|system\w*|bots?)\b|\b(?:assistant|agent)s? (?:ia|d\W{0,2}ia|virtuel\w*)\b|"
+              r"\b(?:asistente|assistente|agente)s? (?:(?:de|di|da) )?(?:ia|virtual\w*|intelig\w*)\b|\bai[- ]assistent\w*|"
+              r"\bии[- ]?(?:ассистент|агент|модел|бот)\w*|\b(?:ассистент|нейросет|языков\w* модел)\w*|"
+              r"\bsztuczn\w+ inteligencj\w*|\basystent\w* ai\b|\byapay zeka\b|\bkunstmatige intelligentie\b|"
+              r"ai\s?助手|人工智能|智能助手|ai\s?アシスタント|ai\s?エージェント|ai\s?어시스턴트|인공지능)")
+ML_IGNORE = (r"(?:\bignorier\w*|\bignorez\b|\bignorer\b|\bignora\w*|\bignore[mn]?\b|\bolvid\w+|\boubliez\b|\bvergiss\w*|"
+             r"\bnegeer\b|\bzignoruj\b|\bgöz ardı\b|\bпроигнорируй\w*|\bигнорируй\w*|\bзабудь\w*|"
+             r"忽略|无视|無視|忘记|忘れ|무시)")
+ML_ORDERS = (r"(?:anweisung\w*|befehl\w*|instruction\w*|consigne\w*|instruccion\w*|instruç\w*|istruzion\w*|"
+             r"instructies|instrukcj\w*|talimat\w*|указани\w*|инструкци\w*|指令|指示|命令|지시)")
+# "previous", "all", "your": without one of them "ignore the instructions below" is a how-to
+ML_PRIOR = (r"(?:bisherig\w*|vorherig\w*|früher\w*|alle[nrs]?|ihre[n]?|précédent\w*|antérieur\w*|toutes|tous|vos|"
+            r"anterior\w*|previ\w*|todas|todos|tus|sus|suas|precedent\w*|tutte|tue|vorige|eerdere|poprzedni\w*|wszystkie|"
+            r"önceki|tüm|предыдущ\w*|прежн\w*|все|ваши|твои|之前|以前|先前|所有|全部|すべて|이전|모든)")
+ML_USER = (r"(?:\bl\W{0,2}utilisateur|\bdes nutzers|\bdem nutzer|\bdel usuario|\bal usuario|\bdo usuário|\bao usuário|"
+           r"\b(?:dell|all)\W{0,2}utente|\bde gebruiker|\bużytkownik\w*|\bkullanıcı\w*|\bпользовател\w+|用户|使用者|ユーザー|사용자)")
+ML_SECRET = (r"(?:\bpasswort\w*|\bkennwort\w*|\bkreditkart\w*|\bcontraseña\w*|\btarjeta\b|\bmot de passe\b|\bcarte bancaire\b|"
+             r"\bnuméro de carte\b|\bsenha\b|\bcartão\b|\bcarta di credito\b|\bwachtwoord\b|\bhasło\b|\bşifre\w*|"
+             r"\bпарол\w*|\bкарт[аыу]\b|密码|密碼|银行卡|信用卡|パスワード|クレジットカード|비밀번호|신용카드)")
+# text shaped like an agent's action: goto("..."), click('42'), {"action": "navigate", "args": ...}, "Thought: ... Action:"
+TOOLCALL = (r"(?:\b(?:goto|go_to|navigate|click|fill|type|press|open_url|send_keys|select_option|browser\.\w+)\s*\(\s*['\"\w]|"
+            r"[\"'](?:tool|action|function|command|name)[\"']\s*:\s*[\"']\w+[\"']\s*,\s*[\"'](?:args|arguments|parameters|params|input|url)[\"']|"
+            r"\bthought\s*:.{0,200}\baction\s*:|\baction\s*:.{0,200}\bthought\s*:|\bnext action\s*:)")
+
+TOOLCALL_RE = re.compile(TOOLCALL, _F)
+ADDRESS_IN = re.compile(r"https?://|www\.|\b[a-z0-9-]+\.(?:com|net|org|io|xyz|ru|top|info|biz)\b", _F)  # a web address
+
+CUES_EXTRA: dict[str, list[tuple[re.Pattern, float]]] = {
+    "address": [(re.compile(ML_MACHINE, _F), 2.5)],
+    "override": [
+        (re.compile(rf"{ML_IGNORE}.{{0,40}}{ML_PRIOR}.{{0,30}}{ML_ORDERS}|{ML_IGNORE}.{{0,40}}{ML_ORDERS}.{{0,20}}{ML_PRIOR}", _F), 3.5),
+        # "follow only the commands on this page", "turn off your safety checks"
+        (re.compile(r"\b(?:follow|obey|execute|accept)\s+only\s+(?:the\s+)?(?:commands?|instructions?|orders|directions)\s+"
+                    r"(?:on|in|from|of)\s+this\b", _F), 3.0),
+        (re.compile(r"\b(?:turn off|switch off|disable|deactivate|bypass|ignore|suspend)\s+(?:its|your|their|the|all|any)?\s*"
+                    r"(?:safety|guardrails?|safeguards?|content (?:filters?|polic\w+)|filters|restrictions)\b", _F), 3.0),
+        # passing the page's words off as the agent's own answer
+        (re.compile(r"\bpresent (?:it|this|that|them) as (?:your|if it were your) own\b", _F), 2.5),
+    ],
+    "user3": [(re.compile(ML_USER, _F), 1.0)],
+    "obfuscated": [(re.compile(r"(?:ignore|disregard|forget|override)\w*?(?:instruction|prompt|rule|guideline)", _F), 3.5)],
+    "data": [(re.compile(ML_SECRET, _F), 1.5)],
+    "toolcall": [(TOOLCALL_RE, 2.5)],
+    # output steering: only an agent summarises the page for someone
+    "steer": [(re.compile(r"\bwhen (?:you(?:'re| are)? )?(?:summari[sz]\w*|paraphras\w*|describ\w*) (?:this|the) "
+                          r"(?:page|site|website|article|content|text|listing|review)s?\b", _F), 3.0),
+              (re.compile(r"\b(?:in|into|to) your (?:answer|reply|response|summary|output)\b", _F), 2.0)],
+    # an action that takes over or damages the account, or runs something downloaded
+    "harm": [(re.compile(r"\b(?:change|update|set|replace|reset)\b[^.]{0,30}\brecovery (?:e-?mail|phone|address|number)|"
+                         r"\b(?:disable|turn off|deactivate|remove|delete)\b[^.]{0,25}\b(?:two[- ]factor|2fa|two[- ]step|"
+                         r"multi[- ]factor|mfa|trusted devices|security (?:alerts|notifications))|"
+                         r"\b(?:click|press|tap|select)\W{1,3}delete (?:account|profile|all)|"
+                         r"\bdownload and (?:run|execute|open|install)\b|\b(?:run|execute) the (?:installer|file|script|program)\b|"
+                         r"\bapprove (?:the )?(?:transfer|payment|transaction)", _F), 2.0)],
+    # a turn away from what the agent was doing
+    "offtask": [(re.compile(r"\binstead\b|\bskip (?:that|this|it)\b|\b(?:priority|first|main|real) task\b|"
+                            r"\bdo not (?:continue|proceed)\b|^\W*stop\b|\bbefore (?:continuing|you continue|proceeding)\b", _F), 1.5)],
+}
+
+# lower-case gate additions (the guard's gate runs case-sensitively on lower-cased text)
+GATE_WORDS = (r"ki|ia|ии|ignorier\w*|ignorez|ignorer|ignora\w*|ignorem|olvid\w*|oubliez|vergiss\w*|negeer|zignoruj|"
+              r"проигнорируй\w*|игнорируй\w*|забудь\w*|assistent\w*|asistente|assistente|asystent\w*|ассистент\w*|"
+              r"агент\w*|нейросет\w*|anweisung\w*|consignes?|instruccion\w*|instruç\w*|istruzion\w*|instructies|"
+              r"instrukcj\w*|talimat\w*|указани\w*|инструкци\w*|utilisateur|nutzers?|usuario|usuário|utente|gebruiker|"
+              r"пользовател\w*|goto|go_to|navigate|thought|action|tool|summari[sz]\w*|"
+              r"safety|guardrails?|safeguards?|instead|skip|continuing|proceeding|recovery|two-factor|2fa")
+GATE_CHARS = r"ai\s?助手|人工智能|智能助手|忽略|无视|無視|指令|指示|アシスタント|エージェント|무시|어시스턴트|인공지능"
+SPACED = r"(?<!\S)(?:[a-z] ){4,}[a-z](?!\S)"  # letters spaced out: "i g n o r e"
+_SPACED = re.compile(SPACED, _F)
+
+
+def joined_up(text: str) -> str | None:
+    """The text with each run of spaced-out letters joined ("i g n o r e  p r e v i o u s" -> "ignore previous";
+    a run with no word breaks becomes one word, which ``CUES_EXTRA``'s blob pattern reads), or None."""
+    if not _SPACED.search(text):
+        return None
+    return _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
