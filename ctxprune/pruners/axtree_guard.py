@@ -25,7 +25,8 @@ from bisect import bisect_right
 from functools import lru_cache
 from dataclasses import dataclass
 
-from ctxprune.pruners.axtree_guard_lexicon import ADDRESS_IN, CUES_EXTRA, GATE_CHARS, GATE_WORDS, SPACED, TOOLCALL_RE, joined_up
+from ctxprune.pruners.axtree_guard_lexicon import (ADDRESS_IN, CUES_EXTRA, GATE_CHARS, GATE_WORDS, SECRET_WORD, SPACED,
+                                                  TOOLCALL_RE, joined_up)
 from ctxprune.pruners.axtree_guard_model import MIN_WORDS, AgentTextModel
 from ctxprune.pruners.axtree_parse import Node, subtree
 
@@ -116,10 +117,11 @@ class Verdict:
         if agentish >= 1.5 and kinds & {"data", "nav", "override", "user3"} and self.score >= 3.0:
             return True
         # an action shaped like the agent's own tool call, pointing somewhere or at data
-        if "toolcall" in kinds and (kinds & {"data", "nav", "override", "harm"} or ADDRESS_IN.search(self.window)):
+        if "toolcall" in kinds and (kinds & {"data", "nav", "override", "harm"} or ADDRESS_IN.search(self.window)
+                                    or SECRET_WORD.search(self.window)):
             return True
         # an account-damaging action ordered as a turn away from the current job
-        if "harm" in kinds and kinds & {"offtask", "urgent", "override", "nav"} and self.score >= 3.5:
+        if "harm" in kinds and kinds & {"offtask", "override"} and self.score >= 3.5:
             return True
         # an urgent order to hand over data or go elsewhere, not addressed to anyone in particular
         return {"urgent", "imperative"} <= kinds and bool(kinds & {"data", "nav"}) and self.score >= 4.0
@@ -156,7 +158,7 @@ def judge_window(text: str) -> Verdict:
     cues, score = [], 0.0
     for kind, pats in CUES.items():
         hits = [w for pat, w in pats if pat.search(text)]
-        best = (sum(hits) if kind == "benign" else max(hits)) if hits else 0.0
+        best = (sum(hits) if kind in ("benign", "steer") else max(hits)) if hits else 0.0
         if best:
             cues.append(f"{kind}:{best}")
             score += best

@@ -37,20 +37,23 @@ ML_SECRET = (r"(?:\bpasswort\w*|\bkennwort\w*|\bkreditkart\w*|\bcontraseña\w*|\
              r"\bnuméro de carte\b|\bsenha\b|\bcartão\b|\bcarta di credito\b|\bwachtwoord\b|\bhasło\b|\bşifre\w*|"
              r"\bпарол\w*|\bкарт[аыу]\b|密码|密碼|银行卡|信用卡|パスワード|クレジットカード|비밀번호|신용카드)")
 # text shaped like an agent's action: goto("..."), click('42'), {"action": "navigate", "args": ...}, "Thought: ... Action:"
-TOOLCALL = (r"(?:\b(?:goto|go_to|navigate|click|fill|type|press|open_url|send_keys|select_option|browser\.\w+)\s*\(\s*['\"\w]|"
+TOOLCALL = (r"(?:(?<![.\w])(?:goto|go_to|navigate|click|fill|type|press|open_url|send_keys|select_option)\s*\(\s*['\"\w]|"
             r"[\"'](?:tool|action|function|command|name)[\"']\s*:\s*[\"']\w+[\"']\s*,\s*[\"'](?:args|arguments|parameters|params|input|url)[\"']|"
             r"\bthought\s*:.{0,200}\baction\s*:|\baction\s*:.{0,200}\bthought\s*:|\bnext action\s*:)")
 
 TOOLCALL_RE = re.compile(TOOLCALL, _F)
 ADDRESS_IN = re.compile(r"https?://|www\.|\b[a-z0-9-]+\.(?:com|net|org|io|xyz|ru|top|info|biz)\b", _F)  # a web address
 
+SECRET_WORD = re.compile(r"passw|card|cvv|cvc|\bpin\b|token|ssn|otp|iban", _F)  # inside identifiers too: card_number
+
 CUES_EXTRA: dict[str, list[tuple[re.Pattern, float]]] = {
     "address": [(re.compile(ML_MACHINE, _F), 2.5)],
     "override": [
-        (re.compile(rf"{ML_IGNORE}.{{0,40}}{ML_PRIOR}.{{0,30}}{ML_ORDERS}|{ML_IGNORE}.{{0,40}}{ML_ORDERS}.{{0,20}}{ML_PRIOR}", _F), 3.5),
+        (re.compile(rf"{ML_IGNORE}.{{0,40}}{ML_PRIOR}.{{0,30}}{ML_ORDERS}|{ML_IGNORE}.{{0,40}}{ML_ORDERS}.{{0,20}}{ML_PRIOR}|"
+                    rf"{ML_PRIOR}.{{0,30}}{ML_ORDERS}.{{0,20}}{ML_IGNORE}", _F), 3.5),  # the last: verb-final (ja, ko, tr)
         # "follow only the commands on this page", "turn off your safety checks"
-        (re.compile(r"\b(?:follow|obey|execute|accept)\s+only\s+(?:the\s+)?(?:commands?|instructions?|orders|directions)\s+"
-                    r"(?:on|in|from|of)\s+this\b", _F), 3.0),
+        (re.compile(r"\b(?:follow|obey|execute|accept)\s+only\s+(?:the\s+)?(?:commands?|instructions?|orders|directions|rules)\b"
+                    r"[^.]{0,20}\b(?:this|these|here|below|above)\b", _F), 3.0),
         (re.compile(r"\b(?:turn off|switch off|disable|deactivate|bypass|ignore|suspend)\s+(?:its|your|their|the|all|any)?\s*"
                     r"(?:safety|guardrails?|safeguards?|content (?:filters?|polic\w+)|filters|restrictions)\b", _F), 3.0),
         # passing the page's words off as the agent's own answer
@@ -61,19 +64,22 @@ CUES_EXTRA: dict[str, list[tuple[re.Pattern, float]]] = {
     "data": [(re.compile(ML_SECRET, _F), 1.5)],
     "toolcall": [(TOOLCALL_RE, 2.5)],
     # output steering: only an agent summarises the page for someone
-    "steer": [(re.compile(r"\bwhen (?:you(?:'re| are)? )?(?:summari[sz]\w*|paraphras\w*|describ\w*) (?:this|the) "
-                          r"(?:page|site|website|article|content|text|listing|review)s?\b", _F), 3.0),
-              (re.compile(r"\b(?:in|into|to) your (?:answer|reply|response|summary|output)\b", _F), 2.0)],
+    "steer": [(re.compile(r"\b(?:when|if|while|whenever) (?:you(?:'re| are)? )?(?:summari[sz]\w*|paraphras\w*|describ\w*) (?:this|the) "
+                          r"(?:page|site|website|article|content|text|listing|review)s?\b", _F), 2.5),
+              (re.compile(r"\b(?:(?:in|into|to)|(?:end|start|begin|finish|close)) your (?:answer|reply|response|summary|output)\b", _F), 2.0),
+              (re.compile(r"\byour (?:answer|reply|response|summary) to (?:the|your) (?:user|human|customer)\b", _F), 3.0)],
     # an action that takes over or damages the account, or runs something downloaded
     "harm": [(re.compile(r"\b(?:change|update|set|replace|reset)\b[^.]{0,30}\brecovery (?:e-?mail|phone|address|number)|"
                          r"\b(?:disable|turn off|deactivate|remove|delete)\b[^.]{0,25}\b(?:two[- ]factor|2fa|two[- ]step|"
                          r"multi[- ]factor|mfa|trusted devices|security (?:alerts|notifications))|"
-                         r"\b(?:click|press|tap|select)\W{1,3}delete (?:account|profile|all)|"
+                         r"\b(?:click|press|tap|select)\W{1,3}(?:delete|close|cancel|deactivate|remove) (?:my |your |the |this )?(?:account|profile|subscription|all)|"
                          r"\bdownload and (?:run|execute|open|install)\b|\b(?:run|execute) the (?:installer|file|script|program)\b|"
-                         r"\bapprove (?:the )?(?:transfer|payment|transaction)", _F), 2.0)],
+                         r"\bapprove (?:the |this |all )?(?:\w+ )?(?:transfer|transaction)s?\b", _F), 2.0)],
     # a turn away from what the agent was doing
     "offtask": [(re.compile(r"\binstead\b|\bskip (?:that|this|it)\b|\b(?:priority|first|main|real) task\b|"
-                            r"\bdo not (?:continue|proceed)\b|^\W*stop\b|\bbefore (?:continuing|you continue|proceeding)\b", _F), 1.5)],
+                            r"\bdo not (?:continue|proceed)\b|^\W*stop\b|\bbefore (?:continuing|you continue|proceeding)\b|"
+                            r"\b(?:leave|drop|stop|pause|abandon) (?:what|whatever) you(?:'re| are)? doing\b|"
+                            r"\bthen (?:carry on|continue|resume|return to|go back to)\b", _F), 1.5)],
 }
 
 # lower-case gate additions (the guard's gate runs case-sensitively on lower-cased text)
@@ -82,10 +88,12 @@ GATE_WORDS = (r"ki|ia|ии|ignorier\w*|ignorez|ignorer|ignora\w*|ignorem|olvid\w
               r"агент\w*|нейросет\w*|anweisung\w*|consignes?|instruccion\w*|instruç\w*|istruzion\w*|instructies|"
               r"instrukcj\w*|talimat\w*|указани\w*|инструкци\w*|utilisateur|nutzers?|usuario|usuário|utente|gebruiker|"
               r"пользовател\w*|goto|go_to|navigate|thought|action|tool|summari[sz]\w*|"
-              r"safety|guardrails?|safeguards?|instead|skip|continuing|proceeding|recovery|two-factor|2fa")
+              r"safety|guardrails?|safeguards?|instead|skip|continuing|proceeding|recovery|two-factor|two-step|2fa|doing|"
+              r"carry|resume")
 GATE_CHARS = r"ai\s?助手|人工智能|智能助手|忽略|无视|無視|指令|指示|アシスタント|エージェント|무시|어시스턴트|인공지능"
 SPACED = r"(?<!\S)(?:[a-z] ){4,}[a-z](?!\S)"  # letters spaced out: "i g n o r e"
 _SPACED = re.compile(SPACED, _F)
+_SHORT_SPACED = re.compile(r"(?<!\S)(?:[a-z] ){2,}[a-z](?!\S)", _F)
 
 
 def joined_up(text: str) -> str | None:
@@ -93,4 +101,4 @@ def joined_up(text: str) -> str | None:
     a run with no word breaks becomes one word, which ``CUES_EXTRA``'s blob pattern reads), or None."""
     if not _SPACED.search(text):
         return None
-    return _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
+    return _SHORT_SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)  # "y o u r" too, once a long run was seen
