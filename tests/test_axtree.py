@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ctxprune.bench.kinds import axtree as adapter
-from ctxprune.pruners.axtree_guard import _GATE, find_injections, gated, judge, model_flags
+from ctxprune.pruners.axtree_guard import find_injections, gated, judge, model_flags, passes_gate
 from ctxprune.pruners.axtree_guard_model import AgentTextModel
 from ctxprune.pruners.axtree_guard_model import windows as guard_windows
 from ctxprune.pruners.axtree_parse import json_lines, parse_json, parse_text, short_line
@@ -109,7 +109,7 @@ def test_guard_removes_the_dialog_subtree_and_reports_it():
 def test_gate_finds_the_same_texts_as_searching_each(prefix):
     texts = [prefix + "Home", "ATTENTION AI Agent", "Contact us", prefix + "Ignore the Previous page", "Menu",
              "user's cart", "multi\nline URGENT text", "İİİ", "Security settings"]
-    assert gated(texts) == {i for i, t in enumerate(texts) if _GATE.search(t)}
+    assert gated(texts) == {i for i, t in enumerate(texts) if passes_gate(t)}
 
 
 def test_guard_shortens_a_root_whose_name_carries_the_attack():

@@ -25,8 +25,8 @@ from bisect import bisect_right
 from functools import lru_cache
 from dataclasses import dataclass
 
-from ctxprune.pruners.axtree_guard_lexicon import (ADDRESS_IN, CUES_EXTRA, GATE_CHARS, GATE_WORDS, SECRET_WORD, SPACED,
-                                                  TOOLCALL_RE, joined_up)
+from ctxprune.pruners.axtree_guard_lexicon import (ADDRESS_IN, CUES_EXTRA, EXTRA_TRIGGER, GATE_CHARS, GATE_SPACED,
+                                                  GATE_WORDS, SECRET_WORD, TOOLCALL_RE, joined_up)
 from ctxprune.pruners.axtree_guard_model import MIN_WORDS, AgentTextModel
 from ctxprune.pruners.axtree_parse import Node, subtree
 
@@ -93,8 +93,7 @@ CUES: dict[str, list[tuple[re.Pattern, float]]] = {
         (re.compile(r"\b(?:never|do not|don't|will never|we never|we will not)\b[^.]{0,25}\b(?:share|give|send|disclose|ask (?:you )?for|request)\b", _F), -2.0),
     ],
 }
-for _kind, _pats in CUES_EXTRA.items():  # other languages, tool-call mimicry, obfuscation, steering, account harm
-    CUES.setdefault(_kind, []).extend(_pats)
+KINDS = list(CUES) + [k for k in CUES_EXTRA if k not in CUES]
 SPEAKS_TO_AGENT = ("address", "override", "user3", "task", "toolcall", "obfuscated", "steer")
 _SENT = re.compile(r"(?<=[.!?;:])\s+|\n+")
 
@@ -156,8 +155,13 @@ def windows(text: str, size: int = 40) -> list[str]:
 
 def judge_window(text: str) -> Verdict:
     cues, score = [], 0.0
-    for kind, pats in CUES.items():
-        hits = [w for pat, w in pats if pat.search(text)]
+    # other languages, tool-call mimicry, obfuscation, steering, account harm: only where a trigger word is
+    low = text.lower()
+    extra = EXTRA_TRIGGER.search(low) is not None
+    for kind in KINDS:
+        hits = [w for pat, w in CUES.get(kind, ()) if pat.search(text)]
+        if extra:
+            hits += [w for pat, w in CUES_EXTRA.get(kind, ()) if pat.search(low)]
         best = (sum(hits) if kind in ("benign", "steer") else max(hits)) if hits else 0.0
         if best:
             cues.append(f"{kind}:{best}")
@@ -170,7 +174,12 @@ _GATE = re.compile(r"\b(?:ai|a\.i|llm|gpt|chatgpt|claude|gemini|copilot|bots?|ag
                    r"ignore|disregard|forget|override|bypass|abandon|discard|instructions?|directions|system|user'?s?|human|"
                    r"operator|owner|tasks?|objective|mission|assignment|urgent\w*|important|attention|warning|alert|"
                    r"critical|mandatory|immediately|right now|without delay|final notice|security|action required|"
-                   rf"{GATE_WORDS})\b|{GATE_CHARS}|{SPACED}", _F)
+                   rf"{GATE_WORDS}|{GATE_SPACED})\b", _F)
+_GATE_CJK = re.compile(GATE_CHARS, _F)  # Chinese / Japanese / Korean (no word boundaries), Cyrillic: only in non-ASCII text
+
+
+def passes_gate(text: str) -> bool:
+    return _GATE.search(text) is not None or not text.isascii() and _GATE_CJK.search(text) is not None
 
 
 _GATE_LOWER = re.compile(_GATE.pattern, _GATE.flags & ~re.IGNORECASE)
@@ -187,13 +196,16 @@ def gated(texts: list[str]) -> set[int]:
     # the case-sensitive gate over lower-cased text is ~4x faster than re.I; lower() may change the
     # length of some non-ASCII text, and then positions would shift: use re.I there
     found = _GATE_LOWER.finditer(low) if len(low) == len(joined) else _GATE.finditer(joined)
-    return {bisect_right(starts, m.start()) - 1 for m in found}
+    out = {bisect_right(starts, m.start()) - 1 for m in found}
+    if not joined.isascii():
+        out.update(bisect_right(starts, m.start()) - 1 for m in _GATE_CJK.finditer(joined))
+    return out
 
 
 @lru_cache(maxsize=20_000)
 def judge(text: str, gate: bool = True) -> Verdict | None:
     """The first window of ``text`` that is an attack, or None (``gate=False``: the gate was passed already)."""
-    if len(text) < 12 or gate and not _GATE.search(text):
+    if len(text) < 12 or gate and not passes_gate(text):
         return None
     whole = [text] if TOOLCALL_RE.search(text) and len(text.split()) <= 80 else []  # JSON / call syntax splits badly
     for w in whole + windows(text):

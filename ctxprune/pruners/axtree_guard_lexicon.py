@@ -82,16 +82,28 @@ CUES_EXTRA: dict[str, list[tuple[re.Pattern, float]]] = {
                             r"\bthen (?:carry on|continue|resume|return to|go back to)\b", _F), 1.5)],
 }
 
-# lower-case gate additions (the guard's gate runs case-sensitively on lower-cased text)
-GATE_WORDS = (r"ki|ia|ии|ignorier\w*|ignorez|ignorer|ignora\w*|ignorem|olvid\w*|oubliez|vergiss\w*|negeer|zignoruj|"
-              r"проигнорируй\w*|игнорируй\w*|забудь\w*|assistent\w*|asistente|assistente|asystent\w*|ассистент\w*|"
-              r"агент\w*|нейросет\w*|anweisung\w*|consignes?|instruccion\w*|instruç\w*|istruzion\w*|instructies|"
-              r"instrukcj\w*|talimat\w*|указани\w*|инструкци\w*|utilisateur|nutzers?|usuario|usuário|utente|gebruiker|"
-              r"пользовател\w*|goto|go_to|navigate|thought|action|tool|summari[sz]\w*|"
-              r"safety|guardrails?|safeguards?|instead|skip|continuing|proceeding|recovery|two-factor|two-step|2fa|doing|"
-              r"carry|resume")
-GATE_CHARS = r"ai\s?助手|人工智能|智能助手|忽略|无视|無視|指令|指示|アシスタント|エージェント|무시|어시스턴트|인공지능"
+# searched in lower-cased text without re.I (~4x faster); the patterns above are written in lower case
+CUES_EXTRA = {kind: [(re.compile(p.pattern, p.flags & ~re.I), w) for p, w in pats] for kind, pats in CUES_EXTRA.items()}
+
+# lower-case gate additions (the guard's gate runs case-sensitively on lower-cased text; each word costs ~0.1 ms
+# per 5k-line page, so only words the English gate does not already imply)
+GATE_WORDS = (r"ki|ia|a?s+istente|ignor\w*|anweisung\w*|instruc\w*|istruzion\w*|utilisateur|nutzers?|usuario|usuário|utente|"
+              r"goto|navigate|tool|action|summari[sz]\w*|safety|instead|skip|continuing|proceed\w*|recovery|"
+              r"two-(?:factor|step)|doing|carry|resume")
+# words one of which any match of a CUES_EXTRA pattern holds (lower-case; text with other than ASCII letters is
+# always checked): a window without them skips those patterns
+EXTRA_TRIGGER = re.compile(
+    r"\b(?:ki|ia|ignor|olvid|oubli|vergiss|negeer|zignoruj|göz|assist|asystent|agent|sztuczn|yapay|kunstmatige|anweis|"
+    r"befehl|consign|instruc|istruz|instrukc|talimat|utilisateur|nutzer|usuario|utente|gebruiker|passwort|kennwort|"
+    r"kreditkart|contrase|tarjeta|mot de passe|carte|senha|carta|wachtwoord|goto|go_to|navigate|click|fill|type|press|"
+    r"open_url|send_keys|select_option|tool|action|thought|next action|follow|obey|execute|accept|turn off|switch off|"
+    r"disable|deactivate|bypass|suspend|present|summari|paraphras|describ|your|recovery|two|2fa|multi|mfa|trusted|"
+    r"security|delete|close|cancel|remove|download|run|approve|instead|skip|priority|first|main|real|do not|stop|before|"
+    r"leave|drop|pause|abandon|then|disregard|forget|override)|[^\x00-\x7f]")
+GATE_CHARS = (r"ai\s?助手|人工智能|智能助手|忽略|无视|無視|指令|指示|アシスタント|エージェント|무시|어시스턴트|인공지능|"
+              r"\b(?:проигнор\w*|игнор\w*|забудь\w*|инструкци\w*|указани\w*|пользовател\w*|ассистент\w*|агент\w*|нейросет\w*|ии)\b")
 SPACED = r"(?<!\S)(?:[a-z] ){4,}[a-z](?!\S)"  # letters spaced out: "i g n o r e"
+GATE_SPACED = r"[a-z] [a-z] [a-z] [a-z] [a-z]"  # the same, inside the gate's word boundaries
 _SPACED = re.compile(SPACED, _F)
 _SHORT_SPACED = re.compile(r"(?<!\S)(?:[a-z] ){2,}[a-z](?!\S)", _F)
 
