@@ -25,8 +25,8 @@ from bisect import bisect_right
 from functools import lru_cache
 from dataclasses import dataclass
 
-from ctxprune.pruners.axtree_guard_lexicon import (ADDRESS_IN, CUES_EXTRA, EXTRA_TRIGGER, GATE_CHARS, GATE_SPACED,
-                                                  GATE_WORDS, SECRET_WORD, TOOLCALL_RE, joined_up)
+from ctxprune.pruners.axtree_guard_lexicon import (ADDRESS_IN, CUES_EXTRA, CUES_ML, EXTRA_TRIGGER, GATE_CHARS, GATE_SPACED,
+                                                  GATE_WORDS, ML_TRIGGER, NON_LATIN, SECRET_WORD, TOOLCALL_RE, joined_up)
 from ctxprune.pruners.axtree_guard_model import MIN_WORDS, AgentTextModel
 from ctxprune.pruners.axtree_parse import Node, subtree
 
@@ -93,7 +93,7 @@ CUES: dict[str, list[tuple[re.Pattern, float]]] = {
         (re.compile(r"\b(?:never|do not|don't|will never|we never|we will not)\b[^.]{0,25}\b(?:share|give|send|disclose|ask (?:you )?for|request)\b", _F), -2.0),
     ],
 }
-KINDS = list(CUES) + [k for k in CUES_EXTRA if k not in CUES]
+KINDS = list(CUES) + [k for k in CUES_EXTRA if k not in CUES]  # CUES_ML adds to CUES' kinds only
 SPEAKS_TO_AGENT = ("address", "override", "user3", "task", "toolcall", "obfuscated", "steer")
 _SENT = re.compile(r"(?<=[.!?;:])\s+|\n+")
 
@@ -158,10 +158,13 @@ def judge_window(text: str) -> Verdict:
     # other languages, tool-call mimicry, obfuscation, steering, account harm: only where a trigger word is
     low = text.lower()
     extra = EXTRA_TRIGGER.search(low) is not None
+    foreign = ML_TRIGGER.search(low) is not None
     for kind in KINDS:
         hits = [w for pat, w in CUES.get(kind, ()) if pat.search(text)]
         if extra:
             hits += [w for pat, w in CUES_EXTRA.get(kind, ()) if pat.search(low)]
+        if foreign:
+            hits += [w for pat, w in CUES_ML.get(kind, ()) if pat.search(low)]
         best = (sum(hits) if kind in ("benign", "steer") else max(hits)) if hits else 0.0
         if best:
             cues.append(f"{kind}:{best}")
@@ -197,8 +200,9 @@ def gated(texts: list[str]) -> set[int]:
     # length of some non-ASCII text, and then positions would shift: use re.I there
     found = _GATE_LOWER.finditer(low) if len(low) == len(joined) else _GATE.finditer(joined)
     out = {bisect_right(starts, m.start()) - 1 for m in found}
-    if not joined.isascii():
-        out.update(bisect_right(starts, m.start()) - 1 for m in _GATE_CJK.finditer(joined))
+    if not joined.isascii():  # the texts with Cyrillic / CJK / Hangul runs, each searched on its own
+        some = {bisect_right(starts, m.start()) - 1 for m in NON_LATIN.finditer(joined)} - out
+        out.update(i for i in some if _GATE_CJK.search(texts[i]))
     return out
 
 

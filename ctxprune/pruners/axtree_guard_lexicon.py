@@ -46,11 +46,20 @@ ADDRESS_IN = re.compile(r"https?://|www\.|\b[a-z0-9-]+\.(?:com|net|org|io|xyz|ru
 
 SECRET_WORD = re.compile(r"passw|card|cvv|cvc|\bpin\b|token|ssn|otp|iban", _F)  # inside identifiers too: card_number
 
-CUES_EXTRA: dict[str, list[tuple[re.Pattern, float]]] = {
+# other languages: searched only where ML_TRIGGER finds a foreign word or a non-ASCII letter
+CUES_ML: dict[str, list[tuple[re.Pattern, float]]] = {
     "address": [(re.compile(ML_MACHINE, _F), 2.5)],
+    "override": [(re.compile(rf"{ML_IGNORE}.{{0,40}}{ML_PRIOR}.{{0,30}}{ML_ORDERS}|{ML_IGNORE}.{{0,40}}{ML_ORDERS}.{{0,20}}{ML_PRIOR}|"
+                             rf"{ML_PRIOR}.{{0,30}}{ML_ORDERS}.{{0,20}}{ML_IGNORE}", _F), 3.5)],  # the last: verb-final (ja, ko, tr)
+    "user3": [(re.compile(ML_USER, _F), 1.0)],
+    "data": [(re.compile(ML_SECRET, _F), 1.5)],
+}
+ML_TRIGGER = re.compile(r"\b(?:ki|ia|ignor\w*[^e\W]\b|olvid|oubli|vergiss|negeer|zignoruj|göz|a?s+istente|agente|anweis|befehl|consigne|"
+                        r"instruc\w*[^st\W]\b|istruz|instrukc|talimat|utilisateur|nutzer|usuario|utente|gebruiker|passwort|kennwort|"
+                        r"kreditkart|tarjeta|mot de passe|carte bancaire|carta di|wachtwoord)|[^\x00-\x7f]")
+
+CUES_EXTRA: dict[str, list[tuple[re.Pattern, float]]] = {
     "override": [
-        (re.compile(rf"{ML_IGNORE}.{{0,40}}{ML_PRIOR}.{{0,30}}{ML_ORDERS}|{ML_IGNORE}.{{0,40}}{ML_ORDERS}.{{0,20}}{ML_PRIOR}|"
-                    rf"{ML_PRIOR}.{{0,30}}{ML_ORDERS}.{{0,20}}{ML_IGNORE}", _F), 3.5),  # the last: verb-final (ja, ko, tr)
         # "follow only the commands on this page", "turn off your safety checks"
         (re.compile(r"\b(?:follow|obey|execute|accept)\s+only\s+(?:the\s+)?(?:commands?|instructions?|orders|directions|rules)\b"
                     r"[^.]{0,20}\b(?:this|these|here|below|above)\b", _F), 3.0),
@@ -59,9 +68,7 @@ CUES_EXTRA: dict[str, list[tuple[re.Pattern, float]]] = {
         # passing the page's words off as the agent's own answer
         (re.compile(r"\bpresent (?:it|this|that|them) as (?:your|if it were your) own\b", _F), 2.5),
     ],
-    "user3": [(re.compile(ML_USER, _F), 1.0)],
     "obfuscated": [(re.compile(r"(?:ignore|disregard|forget|override)\w*?(?:instruction|prompt|rule|guideline)", _F), 3.5)],
-    "data": [(re.compile(ML_SECRET, _F), 1.5)],
     "toolcall": [(TOOLCALL_RE, 2.5)],
     # output steering: only an agent summarises the page for someone
     "steer": [(re.compile(r"\b(?:when|if|while|whenever) (?:you(?:'re| are)? )?(?:summari[sz]\w*|paraphras\w*|describ\w*) (?:this|the) "
@@ -84,24 +91,22 @@ CUES_EXTRA: dict[str, list[tuple[re.Pattern, float]]] = {
 
 # searched in lower-cased text without re.I (~4x faster); the patterns above are written in lower case
 CUES_EXTRA = {kind: [(re.compile(p.pattern, p.flags & ~re.I), w) for p, w in pats] for kind, pats in CUES_EXTRA.items()}
+CUES_ML = {kind: [(re.compile(p.pattern, p.flags & ~re.I), w) for p, w in pats] for kind, pats in CUES_ML.items()}
 
 # lower-case gate additions (the guard's gate runs case-sensitively on lower-cased text; each word costs ~0.1 ms
 # per 5k-line page, so only words the English gate does not already imply)
 GATE_WORDS = (r"ki|ia|a?s+istente|ignor\w*|anweisung\w*|instruc\w*|istruzion\w*|utilisateur|nutzers?|usuario|usuário|utente|"
               r"goto|navigate|tool|action|summari[sz]\w*|safety|instead|skip|continuing|proceed\w*|recovery|"
               r"two-(?:factor|step)|doing|carry|resume")
-# words one of which any match of a CUES_EXTRA pattern holds (lower-case; text with other than ASCII letters is
-# always checked): a window without them skips those patterns
+# words one of which any match of a CUES_EXTRA pattern holds (lower-case): a window without them skips those patterns
 EXTRA_TRIGGER = re.compile(
-    r"\b(?:ki|ia|ignor|olvid|oubli|vergiss|negeer|zignoruj|göz|assist|asystent|agent|sztuczn|yapay|kunstmatige|anweis|"
-    r"befehl|consign|instruc|istruz|instrukc|talimat|utilisateur|nutzer|usuario|utente|gebruiker|passwort|kennwort|"
-    r"kreditkart|contrase|tarjeta|mot de passe|carte|senha|carta|wachtwoord|goto|go_to|navigate|click|fill|type|press|"
-    r"open_url|send_keys|select_option|tool|action|thought|next action|follow|obey|execute|accept|turn off|switch off|"
-    r"disable|deactivate|bypass|suspend|present|summari|paraphras|describ|your|recovery|two|2fa|multi|mfa|trusted|"
-    r"security|delete|close|cancel|remove|download|run|approve|instead|skip|priority|first|main|real|do not|stop|before|"
-    r"leave|drop|pause|abandon|then|disregard|forget|override)|[^\x00-\x7f]")
-GATE_CHARS = (r"ai\s?助手|人工智能|智能助手|忽略|无视|無視|指令|指示|アシスタント|エージェント|무시|어시스턴트|인공지능|"
+    r"\b(?:goto|go_to|navigate|click|fill|type|press|open_url|send_keys|select_option|tool|action|thought|follow|obey|"
+    r"execute|accept|turn off|switch off|disable|deactivate|bypass|suspend|ignore|present|summari|paraphras|describ|"
+    r"your|recovery|two|2fa|multi|mfa|trusted|security|delete|close|cancel|remove|download|run|approve|instead|skip|"
+    r"priority|first|main|real|do not|stop|before|leave|drop|pause|abandon|then|disregard|forget|override)")
+GATE_CHARS = (r"助手|人工智能|忽略|无视|無視|指令|指示|アシスタント|エージェント|무시|어시스턴트|인공지능|"
               r"\b(?:проигнор\w*|игнор\w*|забудь\w*|инструкци\w*|указани\w*|пользовател\w*|ассистент\w*|агент\w*|нейросет\w*|ии)\b")
+NON_LATIN = re.compile(r"[\u0400-\u04ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")  # Cyrillic, kana, CJK, Hangul
 SPACED = r"(?<!\S)(?:[a-z] ){4,}[a-z](?!\S)"  # letters spaced out: "i g n o r e"
 GATE_SPACED = r"[a-z] [a-z] [a-z] [a-z] [a-z]"  # the same, inside the gate's word boundaries
 _SPACED = re.compile(SPACED, _F)
