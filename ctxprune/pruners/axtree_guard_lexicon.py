@@ -36,9 +36,9 @@ ML_USER = (r"(?:\bl\W{0,2}utilisateur|\bdes nutzers|\bdem nutzer|\bdel usuario|\
 ML_SECRET = (r"(?:\bpasswort\w*|\bkennwort\w*|\bkreditkart\w*|\bcontraseña\w*|\btarjeta\b|\bmot de passe\b|\bcarte bancaire\b|"
              r"\bnuméro de carte\b|\bsenha\b|\bcartão\b|\bcarta di credito\b|\bwachtwoord\b|\bhasło\b|\bşifre\w*|"
              r"\bпарол\w*|\bкарт[аыу]\b|密码|密碼|银行卡|信用卡|パスワード|クレジットカード|비밀번호|신용카드)")
-# text shaped like an agent's action: goto("..."), click('42'), {"action": "navigate", "args": ...}, "Thought: ... Action:"
-TOOLCALL = (r"(?:(?<![.\w])(?:goto|go_to|navigate|click|fill|type|press|open_url|send_keys|select_option)\s*\(\s*['\"\w]|"
-            r"[\"'](?:tool|action|function|command|name)[\"']\s*:\s*[\"']\w+[\"']\s*,\s*[\"'](?:args|arguments|parameters|params|input|url)[\"']|"
+# text shaped like an agent's action (quotes may come escaped, as in a tree's 'name'): goto("..."), click('42'), {"action": "navigate", "args": ...}, "Thought: ... Action:"
+TOOLCALL = (r"(?:(?<![.\w])(?:goto|go_to|navigate|click|fill|type|press|open_url|send_keys|select_option)\s*\(\s*\\?['\"\w]|"
+            r"[\"'](?:tool|action|function|command|name)\\?[\"']\s*:\s*\\?[\"']\w+\\?[\"']\s*,\s*\\?[\"'](?:args|arguments|parameters|params|input|url)\\?[\"']|"
             r"\bthought\s*:.{0,200}\baction\s*:|\baction\s*:.{0,200}\bthought\s*:|\bnext action\s*:)")
 
 TOOLCALL_RE = re.compile(TOOLCALL, _F)
