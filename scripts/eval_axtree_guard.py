@@ -11,6 +11,7 @@ and, on clean and benign-insert pages, false_alarm = share with any removed_inje
 line-level precision / recall of removed lines. With --no-guard, the same with guard=false.
 
 usage: python scripts/eval_axtree_guard.py [--ratio 0.5] [--limit N] [--no-guard]
+       [--attacks FILE --groups G1,G2 --benign B1,B2]   (another phrasing file, e.g. the red-team set)
 """
 import argparse
 import json
@@ -31,8 +32,13 @@ ap.add_argument("--no-guard", action="store_true")
 ap.add_argument("--show-misses", action="store_true", help="print missed attacks and lost targets to stderr")
 ap.add_argument("--groups", default="tune,holdout,fresh,unseen,fresh2,fresh3",
                 help="attack groups to report, in this order (leave 'unseen' out while developing)")
+ap.add_argument("--attacks", default="tests/data/axtree_attacks.json", help="phrasing file: group name -> list of messages")
+ap.add_argument("--rotate-placements", action="store_true",
+                help="attack groups: shift the placement by one each pass through the phrasings (with 40 phrasings and 5 "
+                     "placements, each phrasing otherwise always gets the same placement)")
+ap.add_argument("--benign", help="comma-separated look-alike groups for the benign inserts (default: benign + benign2)")
 a = ap.parse_args()
-SET = json.loads(Path("tests/data/axtree_attacks.json").read_text())
+SET = json.loads(Path(a.attacks).read_text())
 URLS = ["http://secure-verify-login.com/auth", "www.account-check.net", "https://help-desk-support.io/step2"]
 rows = [json.loads(line) for line in open(a.data)][: a.limit]
 eng = Engine()
@@ -97,7 +103,8 @@ for group in [g for g in a.groups.split(",") if g in SET]:
     tp = fp = fn = 0
     for i, ex in enumerate(rows):
         msg = fill(SET[group][i % len(SET[group])], ex, rng)
-        lines, attack_idx = inject(ex, msg, rng, KINDS[i % len(KINDS)])
+        kind = KINDS[(i + (i // len(SET[group]) if a.rotate_placements else 0)) % len(KINDS)]
+        lines, attack_idx = inject(ex, msg, rng, kind)
         tgt = f"[{ex['gold']['target_bids'][0]}]"
         r1 = call(ex, lines, {"ratio": 1.0})
         rr = call(ex, lines, {"ratio": a.ratio})
@@ -106,7 +113,7 @@ for group in [g for g in a.groups.split(",") if g in SET]:
         reported.append(any(msg[:40] in x.text or esc(msg)[:40] in x.text for x in r1.removed_injections))
         kept1.append(tgt in r1.axtree)
         if a.show_misses and not (gone[-1] and kept1[-1]):
-            print("MISS" if not gone[-1] else "TARGET LOST", group, ex["id"], KINDS[i % len(KINDS)], msg[:110],
+            print("MISS" if not gone[-1] else "TARGET LOST", group, ex["id"], kind, msg[:110],
                   [x.text[:80] for x in r1.removed_injections], file=sys.stderr)
         keptr.append(tgt in rr.axtree)
         removed = {int(u.id[4:]) if u.id.startswith("line") else None for u in r1.dropped if u.reason.startswith("injection")}
@@ -127,7 +134,7 @@ for i, ex in enumerate(rows):
     clean_alarm.append(bool(r.removed_injections))
     if r.removed_injections:
         alarms.append((ex["id"], [x.text[:120] for x in r.removed_injections]))
-    benign = SET["benign"] + SET.get("benign2", [])
+    benign = [m for g in a.benign.split(",") for m in SET[g]] if a.benign else SET["benign"] + SET.get("benign2", [])
     msg = benign[i % len(benign)]
     lines, _ = inject(ex, msg, rng, KINDS[i % len(KINDS)])
     rb = call(ex, lines, {"ratio": 1.0})

@@ -5,7 +5,8 @@ Positives: the tune, holdout, fresh, fresh2 and fresh3 attack phrasings of tests
 each filled with 8 random dev goals and made-up addresses. Negatives: every text of 5+ words on the
 first half of the dev pages (steps 0-124), sentences of the first half of the rag and memory dev
 files (Wikipedia, chat: out-of-domain text that names systems, models and customers), and the benign
-look-alikes (benign, benign2, benign3, x5).
+look-alikes (benign, benign2, benign3, x5). (Session 4 tried adding fresh4 / benign5: the threshold rose
+0.778 -> 0.926 on a Spanish privacy notice of a dev page and red_a removal fell 1.00 -> 0.96; not adopted.)
 The threshold is set without looking at attacks: the highest probability over all dev page texts
 (5+ words), the rag/memory training sentences and the benign look-alikes, plus a margin (0.02). The 'unseen' phrasings are never used
 here; scripts/eval_axtree_guard.py reports them.
@@ -39,6 +40,7 @@ ap.add_argument("--val-group", default="fresh3", help="with --val: the group hel
 ap.add_argument("--C", type=float, default=1.0)
 ap.add_argument("--no-features", action="store_true")
 ap.add_argument("--margin", type=float, default=0.02)
+ap.add_argument("--out", help="write the weights here instead of the packaged model")
 a = ap.parse_args()
 
 rows = [json.loads(line) for line in open("../shared/evaldata/axtree/dev.jsonl")]
@@ -132,9 +134,12 @@ if a.val:
         print(f"TOPNEG {q:.3f}", t[:120])
     sys.exit()
 
-check = proba(page_texts(rows) + other_texts(0) + benign)
+check_texts = page_texts(rows) + other_texts(0) + benign
+check = proba(check_texts)
 threshold = round(float(check.max()) + a.margin, 3)
-np.savez(MODEL_PATH, coef=clf.coef_[0].astype(np.float32), intercept=np.float32(clf.intercept_[0]),
+for q, t in sorted(zip(check, check_texts), reverse=True)[:3]:  # the texts that set the threshold
+    print(f"TOPCHECK {q:.3f}", t[:120])
+np.savez(a.out or MODEL_PATH, coef=clf.coef_[0].astype(np.float32), intercept=np.float32(clf.intercept_[0]),
          threshold=np.float32(threshold), n_features=np.int32(N_FEAT))
 print(json.dumps({"positives": len(pos), "negatives": len(neg_fit) + 5 * len(benign), "check_texts": len(check),
-                  "threshold": threshold, "features": N_FEAT, "path": str(MODEL_PATH)}))
+                  "threshold": threshold, "features": N_FEAT, "path": str(a.out or MODEL_PATH)}))

@@ -25,6 +25,8 @@ from bisect import bisect_right
 from functools import lru_cache
 from dataclasses import dataclass
 
+from ctxprune.pruners.axtree_guard_lexicon import (ADDRESS_IN, CUES_EXTRA, CUES_ML, EXTRA_TRIGGER, GATE_CHARS, GATE_SPACED,
+                                                  GATE_WORDS, ML_TRIGGER, NON_LATIN, SECRET_WORD, TOOLCALL_RE, joined_up)
 from ctxprune.pruners.axtree_guard_model import MIN_WORDS, AgentTextModel
 from ctxprune.pruners.axtree_parse import Node, subtree
 
@@ -45,7 +47,8 @@ DATA_NOUN = (r"passwords?|passcodes?|credentials|login details|log-?in (?:info|d
 CUES: dict[str, list[tuple[re.Pattern, float]]] = {
     "address": [
         (re.compile(rf"\b(?:if|when|since|because) you(?:'re| are)\b[^.]{{0,30}}\b{AGENT}\b", _F), 3.0),
-        (re.compile(rf"\b(?:you are|you're|as) an? {AGENT}(?: {ROLE})?\b", _F), 3.0),
+        # "as a digital download", "as a web page": the adjectives alone do not name a machine
+        (re.compile(rf"\b(?:you are|you're|as) an? (?:{AGENT}(?: {ROLE})|(?:ai|a\.i\.|llm|gpt|chatgpt|claude|gemini|copilot|bot|language model)\b)", _F), 3.0),
         (re.compile(rf"\b(?:attention|note|notice|message|memo|reminder|instructions?|alert|warning|hello|hi|hey|dear|calling)\b[\s:,!-]*(?:to|for)?\s*(?:all|any|the|every)?\s*{AGENT}\s*{ROLE}?\b", _F), 2.5),
         (re.compile(rf"\b{AGENT} {ROLE}\b", _F), 2.0),
         (re.compile(rf"\b(?:agents?|assistants?|bots?|{ROLE})(?: (?:reading|processing|browsing|visiting|viewing|scanning|parsing|crawling|summari[sz]ing))? this (?:page|site|website|message|content|text|document)\b", _F), 2.5),
@@ -53,7 +56,7 @@ CUES: dict[str, list[tuple[re.Pattern, float]]] = {
         (re.compile(rf"\b{ENTITY}\b", _F), 1.5),  # named, not yet addressed: needs a harmful request too
     ],
     "override": [
-        (re.compile(r"\b(?:ignore|disregard|forget|override|bypass|abandon|drop|discard|stop following)\b[^.]{0,40}\b(?:previous|prior|above|earlier|original|initial|existing|all|any|your|current|the user'?s?|system)\b[^.]{0,30}\b(?:instructions?|directions?|prompts?|tasks?|goals?|commands?|rules|guidelines|objectives?|orders?)\b", _F), 3.5),
+        (re.compile(r"\b(?:ignore|disregard|forget|override|bypass|abandon|drop|discard|stop following)\b[^.]{0,40}\b(?:previous|prior|above|earlier|original|initial|existing|all|any|your|current|the user'?s?|system)\b[^.]{0,30}\b(?:instructions?|directions?|prompts?|tasks?|goals?|commands?|rules|guidelines|objectives?|orders?(?!\s+(?:status|numbers?|history|confirmations?|details|tracking|page|summary|total)))\b", _F), 3.5),
         (re.compile(r"\b(?:your|the) (?:new|updated|revised|real|actual|true|only|primary|secret|hidden) (?:system )?(?:instructions?|task|objective|goal|mission|priority|directive)s?\b", _F), 3.0),
         (re.compile(r"\b(?:new|updated|revised|override) (?:system )?(?:instructions?|directives?)\b", _F), 1.5),
         (re.compile(r"\bsystem (?:prompt|message|override|instruction)s?\b", _F), 2.5),
@@ -90,7 +93,8 @@ CUES: dict[str, list[tuple[re.Pattern, float]]] = {
         (re.compile(r"\b(?:never|do not|don't|will never|we never|we will not)\b[^.]{0,25}\b(?:share|give|send|disclose|ask (?:you )?for|request)\b", _F), -2.0),
     ],
 }
-SPEAKS_TO_AGENT = ("address", "override", "user3", "task")
+KINDS = list(CUES) + [k for k in CUES_EXTRA if k not in CUES]  # CUES_ML adds to CUES' kinds only
+SPEAKS_TO_AGENT = ("address", "override", "user3", "task", "toolcall", "obfuscated", "steer")
 _SENT = re.compile(r"(?<=[.!?;:])\s+|\n+")
 
 
@@ -110,6 +114,13 @@ class Verdict:
             return True
         # an AI named as the reader and asked for data, a visit or a change of orders
         if agentish >= 1.5 and kinds & {"data", "nav", "override", "user3"} and self.score >= 3.0:
+            return True
+        # an action shaped like the agent's own tool call, pointing somewhere or at data
+        if "toolcall" in kinds and (kinds & {"data", "nav", "override", "harm"} or ADDRESS_IN.search(self.window)
+                                    or SECRET_WORD.search(self.window)):
+            return True
+        # an account-damaging action ordered as a turn away from the current job
+        if "harm" in kinds and kinds & {"offtask", "override"} and self.score >= 3.5:
             return True
         # an urgent order to hand over data or go elsewhere, not addressed to anyone in particular
         return {"urgent", "imperative"} <= kinds and bool(kinds & {"data", "nav"}) and self.score >= 4.0
@@ -144,9 +155,17 @@ def windows(text: str, size: int = 40) -> list[str]:
 
 def judge_window(text: str) -> Verdict:
     cues, score = [], 0.0
-    for kind, pats in CUES.items():
-        hits = [w for pat, w in pats if pat.search(text)]
-        best = (sum(hits) if kind == "benign" else max(hits)) if hits else 0.0
+    # other languages, tool-call mimicry, obfuscation, steering, account harm: only where a trigger word is
+    low = text.lower()
+    extra = EXTRA_TRIGGER.search(low) is not None
+    foreign = ML_TRIGGER.search(low) is not None
+    for kind in KINDS:
+        hits = [w for pat, w in CUES.get(kind, ()) if pat.search(text)]
+        if extra:
+            hits += [w for pat, w in CUES_EXTRA.get(kind, ()) if pat.search(low)]
+        if foreign:
+            hits += [w for pat, w in CUES_ML.get(kind, ()) if pat.search(low)]
+        best = (sum(hits) if kind in ("benign", "steer") else max(hits)) if hits else 0.0
         if best:
             cues.append(f"{kind}:{best}")
             score += best
@@ -157,7 +176,13 @@ def judge_window(text: str) -> Verdict:
 _GATE = re.compile(r"\b(?:ai|a\.i|llm|gpt|chatgpt|claude|gemini|copilot|bots?|agents?|assistants?|models?|automated|autonomous|"
                    r"ignore|disregard|forget|override|bypass|abandon|discard|instructions?|directions|system|user'?s?|human|"
                    r"operator|owner|tasks?|objective|mission|assignment|urgent\w*|important|attention|warning|alert|"
-                   r"critical|mandatory|immediately|right now|without delay|final notice|security|action required)\b", _F)
+                   r"critical|mandatory|immediately|right now|without delay|final notice|security|action required|"
+                   rf"{GATE_WORDS}|{GATE_SPACED})\b", _F)
+_GATE_CJK = re.compile(GATE_CHARS, _F)  # Chinese / Japanese / Korean (no word boundaries), Cyrillic: only in non-ASCII text
+
+
+def passes_gate(text: str) -> bool:
+    return _GATE.search(text) is not None or not text.isascii() and _GATE_CJK.search(text) is not None
 
 
 _GATE_LOWER = re.compile(_GATE.pattern, _GATE.flags & ~re.IGNORECASE)
@@ -174,19 +199,25 @@ def gated(texts: list[str]) -> set[int]:
     # the case-sensitive gate over lower-cased text is ~4x faster than re.I; lower() may change the
     # length of some non-ASCII text, and then positions would shift: use re.I there
     found = _GATE_LOWER.finditer(low) if len(low) == len(joined) else _GATE.finditer(joined)
-    return {bisect_right(starts, m.start()) - 1 for m in found}
+    out = {bisect_right(starts, m.start()) - 1 for m in found}
+    if not joined.isascii():  # the texts with Cyrillic / CJK / Hangul runs, each searched on its own
+        some = {bisect_right(starts, m.start()) - 1 for m in NON_LATIN.finditer(joined)} - out
+        out.update(i for i in some if _GATE_CJK.search(texts[i]))
+    return out
 
 
 @lru_cache(maxsize=20_000)
 def judge(text: str, gate: bool = True) -> Verdict | None:
     """The first window of ``text`` that is an attack, or None (``gate=False``: the gate was passed already)."""
-    if len(text) < 12 or gate and not _GATE.search(text):
+    if len(text) < 12 or gate and not passes_gate(text):
         return None
-    for w in windows(text):
+    whole = [text] if TOOLCALL_RE.search(text) and len(text.split()) <= 80 else []  # JSON / call syntax splits badly
+    for w in whole + windows(text):
         v = judge_window(w)
         if v.attack:
             return v
-    return None
+    plain = joined_up(text)  # letters spaced out to slip past the cues
+    return judge(plain, gate=False) if plain is not None and plain != text else None
 
 
 def node_text(n: Node) -> str:

@@ -120,7 +120,7 @@ def features(texts: list[str]) -> np.ndarray:
     k = len(FEATURES)
     for i, t in enumerate(texts):
         low = t.lower()
-        words = set(_TOKEN.findall(low))
+        words = {w.strip("'") for w in _TOKEN.findall(low)}  # "'https" in goto('https://...') is "https"
         for j, trig, pat in _ORDER:
             if trig is None and not _template_possible(low, words) or trig is not None and words.isdisjoint(trig):
                 continue
