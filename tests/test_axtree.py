@@ -83,16 +83,6 @@ BENIGN = [
 ]
 
 
-@pytest.mark.parametrize("text", ATTACKS)
-def test_guard_flags_text_that_speaks_to_the_agent(text):
-    assert judge(text) is not None
-
-
-@pytest.mark.parametrize("text", BENIGN)
-def test_guard_leaves_cookie_banners_ads_and_login_forms(text):
-    assert judge(text) is None
-
-
 # session 4 red team: attack kinds the rules missed before (other languages, tool-call mimicry, spaced-out
 # letters, orders to drop safety, output steering, account-damaging actions turned away from the task)
 ATTACKS_RED = [
@@ -120,13 +110,13 @@ BENIGN_RED = [
 ]
 
 
-@pytest.mark.parametrize("text", ATTACKS_RED)
-def test_guard_flags_red_team_kinds(text):
+@pytest.mark.parametrize("text", ATTACKS + ATTACKS_RED)
+def test_guard_flags_text_that_speaks_to_the_agent(text):
     assert judge(text) is not None
 
 
-@pytest.mark.parametrize("text", BENIGN_RED)
-def test_guard_leaves_their_look_alikes(text):
+@pytest.mark.parametrize("text", BENIGN + BENIGN_RED)
+def test_guard_leaves_cookie_banners_ads_login_forms_and_look_alikes(text):
     assert judge(text) is None
 
 
