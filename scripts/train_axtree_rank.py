@@ -1,54 +1,109 @@
-"""Train the axtree line ranker: logistic regression over axtree_rank.FEATURES, one row per line.
+"""Train the axtree line ranker over axtree_rank.FEATURES, one row per line: a random forest (default) or LR.
 
 Label: the line holding the gold target bid (the bid only names the label; no feature looks at
-bids). Lines removed by the guard are left out. Features are standardised; weights, mean and scale
-go to an .npz read by ``axtree_rank.weights``. sklearn is needed here only, not at run time.
+bids). Lines removed by the guard are left out. The forest goes to an .npz of flat node arrays
+(``axtree_forest``), LR to coefficients + standardisation; both are read by ``axtree_rank.weights``.
+sklearn is needed here only, not at run time.
 
-usage: python scripts/train_axtree_rank.py --half A|B|all [--C 0.03] [--out PATH]
-  --half all writes the shipped ctxprune/_data/axtree_rank_lr.npz (by default). Check a half-trained
+usage: python scripts/train_axtree_rank.py --half A|B|all [--model forest|lr] [--out PATH]
+  --half all writes the shipped ctxprune/_data/axtree_rank_forest.npz (by default). Check a half-trained
   model on the other half with the pipeline:
   python scripts/tune_axtree.py --half B --grid '{"ranker": ["/tmp/axtree_rank_A.npz"]}'
        python scripts/train_axtree_rank.py --cv 5 [--ratios 0.3,0.5]
-  K contiguous folds of the whole split: fit on the other folds, prune the fold's pages (full pipeline,
-  default weights), print the target recall over all pages (each page judged by a model that never saw it).
+  K folds, **sites kept together**: tasks (consecutive steps with one goal) whose pages share a third
+  of their element names are one site (dev has NFL + Golf on one sports site, IAB + Ziff Davis on one
+  media site); a page's fold is its site's first page's place in the file. Fit on the other folds,
+  prune the fold's pages (full pipeline), print the target recall over all pages.
+       python scripts/train_axtree_rank.py --cross [--ratios 0.3,0.5]
+  the halves: fit on A, prune B, and the other way round.
 """
 import argparse
 import dataclasses
 import json
+import re
 import statistics
 import sys
 import tempfile
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, ".")
 from ctxprune.api import Engine  # noqa: E402
 from ctxprune.bench.kinds import axtree as ad  # noqa: E402
-from ctxprune.pruners import axtree_rank as rank  # noqa: E402
+from ctxprune.pruners import axtree_forest, axtree_rank as rank  # noqa: E402
 from ctxprune.pruners.axtree_score import AxWeights, line_texts  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--data", default="../shared/evaldata/axtree/dev.jsonl")
 ap.add_argument("--half", default="all", choices=["A", "B", "all"])
-ap.add_argument("--C", type=float, default=0.03, help="inverse L2 strength (5-fold CV on dev: 0.01-1 within 1 point)")
+ap.add_argument("--model", default="forest", choices=["forest", "lr"])
+ap.add_argument("--trees", type=int, default=50)
+ap.add_argument("--leaf", type=int, default=40, help="min lines per leaf (site CV: 20 and 40 within noise)")
+ap.add_argument("--seed", type=int, default=0)
+ap.add_argument("--C", type=float, default=0.03, help="LR inverse L2 strength")
 ap.add_argument("--out")
-ap.add_argument("--cv", type=int, default=0, help="K-fold check instead of training")
+ap.add_argument("--cv", type=int, default=0, help="K-fold check (sites kept together) instead of training")
+ap.add_argument("--cross", action="store_true", help="train on one half, check on the other, both ways")
 ap.add_argument("--ratios", default="0.3,0.5")
 a = ap.parse_args()
-rows = ad.dev_half(a.data, a.half)
+rows = ad.dev_half(a.data, "all" if a.cv or a.cross else a.half)
 eng = Engine()
 eng.warm_up(["axtree"])
 pruner = eng.pruner("axtree")
 
 
-def fit(xs: list[np.ndarray], ys: list[np.ndarray], out: str) -> LogisticRegression:
+def fit(xs: list[np.ndarray], ys: list[np.ndarray], out: str) -> dict:
     x, y = np.concatenate(xs), np.concatenate(ys)
-    mean, std = x.mean(0), x.std(0)
-    scale = np.where(std < 1e-6, 1.0, std)  # a role absent from dev (checkbox, menu item) keeps weight 0
-    lr = LogisticRegression(C=a.C, max_iter=5000).fit((x - mean) / scale, y)
-    rank.save(out, lr.coef_[0], float(lr.intercept_[0]), mean, scale, C=a.C, half=a.half, pages=len(xs))
-    return lr
+    meta = dict(half=a.half, pages=len(xs), model=a.model)
+    if a.model == "lr":
+        from sklearn.linear_model import LogisticRegression
+        mean, std = x.mean(0), x.std(0)
+        scale = np.where(std < 1e-6, 1.0, std)  # a role absent from dev (checkbox, menu item) keeps weight 0
+        lr = LogisticRegression(C=a.C, max_iter=5000).fit((x - mean) / scale, y)
+        rank.save(out, lr.coef_[0], float(lr.intercept_[0]), mean, scale, C=a.C, **meta)
+        return {f: round(float(c), 3) for f, c in zip(rank.FEATURES, lr.coef_[0])}
+    from sklearn.ensemble import RandomForestClassifier
+    rf = RandomForestClassifier(n_estimators=a.trees, min_samples_leaf=a.leaf, max_features="sqrt",
+                                random_state=a.seed, n_jobs=1).fit(x, y)
+    forest = axtree_forest.flatten([e.tree_ for e in rf.estimators_],
+                                   lambda t: t.value[:, 0, 1] / t.value[:, 0].sum(axis=1))
+    rank.save_forest(out, forest, trees=a.trees, leaf=a.leaf, seed=a.seed, **meta)
+    order = np.argsort(-rf.feature_importances_)
+    return {"nodes": int(len(forest["feature"])),
+            "importance": {rank.FEATURES[i]: round(float(rf.feature_importances_[i]), 3) for i in order[:10]}}
+
+
+def site_folds(k: int) -> list[list[int]]:
+    """K folds with a site's pages together (see the usage note)."""
+    names = []
+    tasks: list[list[int]] = []
+    for i, ex in enumerate(rows):
+        if i and ex["query"] == rows[i - 1]["query"]:
+            tasks[-1].append(i)
+        else:
+            tasks.append([i])
+    for t in tasks:
+        names.append({m.group(1) for i in t for ln in rows[i]["context"]["axtree_lines"]
+                      for m in [re.search(r"'(.{2,40})'", ln)] if m})
+    site = list(range(len(tasks)))
+
+    def root(j: int) -> int:
+        while site[j] != j:
+            j = site[j]
+        return j
+
+    for j in range(len(tasks)):
+        for i in range(j):
+            common = len(names[i] & names[j])
+            if common >= 5 and common > 0.3 * min(len(names[i]), len(names[j])):
+                site[root(j)] = root(i)
+    first = {}
+    for j, t in enumerate(tasks):
+        first.setdefault(root(j), t[0])
+    n, fold = len(rows), [[] for _ in range(k)]
+    for j, t in enumerate(tasks):
+        fold[min(k - 1, first[root(j)] * k // n)].extend(t)
+    return fold
 
 
 xs, ys = [], []
@@ -64,22 +119,35 @@ for ex in rows:
     keep = [n.index for n in nodes if n.index not in removed]
     xs.append(x[keep])
     ys.append(np.array([nodes[i].bid in gold for i in keep], dtype=int))
-if a.cv:
-    n, ratios = len(rows), [float(r) for r in a.ratios.split(",")]
-    rec = {r: [] for r in ratios}
-    for k in range(a.cv):
-        fold = range(n * k // a.cv, n * (k + 1) // a.cv)
-        with tempfile.NamedTemporaryFile(suffix=".npz") as f:
-            fit([xs[i] for i in range(n) if i not in fold], [ys[i] for i in range(n) if i not in fold], f.name)
-            pruner.scorer.w = dataclasses.replace(AxWeights(), ranker=f.name)
-            for r in ratios:
-                for i in fold:
-                    req = pruner.request_model.model_validate(ad.request(rows[i], {"ratio": r}))
-                    rec[r].append(ad.recall(rows[i], pruner.run(req).model_dump()))
-    print(json.dumps({"cv": a.cv, "pages": n, "C": a.C, **{f"r{r}": round(statistics.mean(v), 4) for r, v in rec.items()}}))
+
+
+def check(train: list[int], test: list[int], ratios: list[float], rec: dict) -> None:
+    with tempfile.NamedTemporaryFile(suffix=".npz") as f:
+        fit([xs[i] for i in train], [ys[i] for i in train], f.name)
+        pruner.scorer.w = dataclasses.replace(AxWeights(), ranker=f.name)
+        for r in ratios:
+            for i in test:
+                req = pruner.request_model.model_validate(ad.request(rows[i], {"ratio": r}))
+                rec[r].append(ad.recall(rows[i], pruner.run(req).model_dump()))
+
+
+ratios = [float(r) for r in a.ratios.split(",")]
+if a.cv or a.cross:
+    n, out = len(rows), {"model": a.model, "pages": len(rows)}
+    if a.cv:
+        rec = {r: [] for r in ratios}
+        for fold in site_folds(a.cv):
+            check([i for i in range(n) if i not in set(fold)], fold, ratios, rec)
+        out.update({f"cv{a.cv}_r{r}": round(statistics.mean(v), 4) for r, v in rec.items()})
+    if a.cross:
+        half_a, half_b = list(range(n // 2)), list(range(n // 2, n))
+        for name, train, test in (("A<-B", half_b, half_a), ("B<-A", half_a, half_b)):
+            rec = {r: [] for r in ratios}
+            check(train, test, ratios, rec)
+            out.update({f"{name}_r{r}": round(statistics.mean(v), 4) for r, v in rec.items()})
+    print(json.dumps(out))
     sys.exit()
 out = a.out or (str(rank.MODEL_PATH) if a.half == "all" else f"/tmp/axtree_rank_{a.half}.npz")
-lr = fit(xs, ys, out)
+info = fit(xs, ys, out)
 y = np.concatenate(ys)
-print(json.dumps({"out": out, "pages": len(rows), "lines": len(y), "positives": int(y.sum()),
-                  "coef": {f: round(float(c), 3) for f, c in zip(rank.FEATURES, lr.coef_[0])}}))
+print(json.dumps({"out": out, "pages": len(rows), "lines": len(y), "positives": int(y.sum()), **info}))

@@ -10,7 +10,7 @@ from ctxprune.pruners.axtree_guard import find_injections, gated, judge, model_f
 from ctxprune.pruners.axtree_guard_model import AgentTextModel
 from ctxprune.pruners.axtree_guard_model import windows as guard_windows
 from ctxprune.pruners.axtree_parse import json_lines, parse_json, parse_text, short_line
-from ctxprune.pruners import axtree_rank
+from ctxprune.pruners import axtree_forest, axtree_rank
 from ctxprune.pruners.axtree_score import AxScorer, AxWeights, bm25, line_texts, name_match
 from ctxprune.pruners.axtree_select import FULL, Selection, Selector, fit, place_markers, pruned_runs, render
 from ctxprune.tokens import get_counter
@@ -281,7 +281,13 @@ def test_ranker_features_never_look_at_bids():
 
 def test_ranker_weights_load_and_refuse_another_feature_set(tmp_path):
     model = axtree_rank.weights()
-    assert model is not None and model[0].shape == (len(axtree_rank.FEATURES),)
+    assert model is not None and model.kind == "forest"
+    used = model.forest["feature"][model.forest["feature"] >= 0]
+    assert used.max() < len(axtree_rank.FEATURES)
+    lr = tmp_path / "lr.npz"
+    k = len(axtree_rank.FEATURES)
+    axtree_rank.save(lr, np.ones(k), 0.0, np.zeros(k), np.ones(k))
+    assert axtree_rank.weights(str(lr)).kind == "lr"
     other = tmp_path / "other.npz"
     np.savez(other, coef=np.zeros(3), intercept=0.0, mean=np.zeros(3), scale=np.ones(3), features=np.array(["a", "b", "c"]))
     assert axtree_rank.weights(str(other)) is None
@@ -474,3 +480,46 @@ def test_packaged_guard_model_leaves_held_out_benign_look_alikes(engine):
     model = engine.pruner("axtree").guard_model
     benign = json.loads(Path(__file__).parent.joinpath("data", "axtree_attacks.json").read_text())["benign4"]
     assert (model.proba(benign) < model.threshold).all()
+
+
+def _walk(x: np.ndarray, forest: dict) -> np.ndarray:
+    """Reference: one row, one tree at a time."""
+    out = []
+    for row in x:
+        vals = []
+        for node in forest["roots"]:
+            while forest["feature"][node] >= 0:
+                go_left = row[forest["feature"][node]] <= forest["threshold"][node]
+                node = forest["left"][node] if go_left else forest["right"][node]
+            vals.append(forest["value"][node])
+        out.append(np.mean(vals))
+    return np.array(out)
+
+
+def test_forest_predict_matches_a_plain_walk():
+    """Two hand-built trees of different depth; the vectorised walk gives the per-row, per-tree answer."""
+    forest = {  # tree 1: x0 <= 0.5 ? (x1 <= 2 ? .1 : .9) : .4 ; tree 2: a single leaf .2
+        "feature": np.array([0, 1, -1, -1, -1, -1], np.int32),
+        "threshold": np.array([0.5, 2.0, 0, 0, 0, 0]),
+        "left": np.array([1, 2, -1, -1, -1, -1], np.int32),
+        "right": np.array([4, 3, -1, -1, -1, -1], np.int32),
+        "value": np.array([0, 0, 0.1, 0.9, 0.4, 0.2]),
+        "roots": np.array([0, 5], np.int32),
+    }
+    x = np.array([[0.0, 1.0], [0.0, 3.0], [1.0, 0.0], [0.5, 2.0]])
+    got = axtree_forest.predict(x, forest)
+    assert np.allclose(got, _walk(x, forest)) and np.allclose(got, [0.15, 0.55, 0.3, 0.15])
+    model = axtree_rank.weights()
+    rng = np.random.default_rng(0)
+    xr = rng.random((40, len(axtree_rank.FEATURES)))
+    assert np.allclose(axtree_forest.predict(xr, model.forest), _walk(xr, model.forest))
+    assert len(axtree_forest.predict(np.zeros((0, 2)), forest)) == 0
+
+
+def test_forest_scores_only_the_most_relevant_lines_of_a_huge_page(monkeypatch):
+    model = axtree_rank.weights()
+    monkeypatch.setattr(axtree_rank, "FOREST_MAX_LINES", 5)
+    x = np.random.default_rng(1).random((12, len(axtree_rank.FEATURES)))
+    x[:, axtree_rank.FEATURES.index("log_rank")] = np.log1p(np.arange(12)[::-1])
+    p = axtree_rank.probability(x, model)
+    assert (p[:7] == 0).all() and np.allclose(p[7:], axtree_forest.predict(x[7:], model.forest))

@@ -1,4 +1,4 @@
-"""A learned line ranker for AxTree pruning: logistic regression over per-line features.
+"""A learned line ranker for AxTree pruning: a random forest (or logistic regression) over per-line features.
 
 The hand-weighted mix of ``axtree_score`` (relevance + role prior + name match + structure) is
 replaced by one calibrated probability per line that it is the element the agent must act on;
@@ -6,22 +6,29 @@ the selection then takes lines by probability per token (expected targets per to
 Features are vectorised over the whole tree (5k-line trees): relevance (BM25, static cosine,
 their rank on the page), how fully the goal names the element (share of its name words, quoted
 phrases), the role (one-hot groups), the line's shape (nameless, name length, copies of the same
-name on the page), its parent's relevance, and relevance × interactive.
+name on the page), its parent's relevance, relevance × interactive, and the line's position in the
+page (a tree model uses it together with the others: nav bars at the top, footers at the end).
 Nothing looks at bid text or at whether a line carries a bid (in AutoWebBench, nameless lines
 carry a bid only when they are the target: a conversion artefact).
-Weights: ``ctxprune/_data/axtree_rank_lr.npz``, trained by ``scripts/train_axtree_rank.py``.
+Weights: ``ctxprune/_data/axtree_rank_forest.npz`` (a forest, evaluated by ``axtree_forest``;
+a file with ``coef`` is read as logistic regression), trained by ``scripts/train_axtree_rank.py``.
 """
 from __future__ import annotations
 
 from contextlib import nullcontext
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 import numpy as np
 
+from ctxprune.pruners import axtree_forest
 from ctxprune.pruners.axtree_parse import Node
 
-MODEL_PATH = resources.files("ctxprune") / "_data" / "axtree_rank_lr.npz"
+MODEL_PATH = resources.files("ctxprune") / "_data" / "axtree_rank_forest.npz"
+#: a forest scores at most this many lines per page, the best by relevance rank (the others get 0):
+#: bounds the cost on huge trees; dev pages have < 1,000 lines, so it never cuts there
+FOREST_MAX_LINES = 1000
 
 ROLE_GROUPS: dict[str, tuple[str, ...]] = {
     "link": ("link",),
@@ -43,6 +50,7 @@ FEATURES = (
     "nameless", "name_words", "copies",
     "parent_sparse", "parent_static", "parent_share", "parent_link",
     "act_sparse", "act_static", "act_share",
+    "position",
 )
 
 
@@ -78,18 +86,33 @@ def features(nodes: list[Node], sparse: np.ndarray, static: np.ndarray, share: n
         nameless, np.log1p(name_words), np.log1p(copies),
         from_parent(sparse), from_parent(static), from_parent(share), from_parent(interactive),
         interactive * sparse, interactive * static, interactive * share,
+        np.arange(n) / max(1, n - 1),
     ]
     return np.stack(cols, axis=1)
 
 
+@dataclass(frozen=True)
+class Model:
+    """Logistic regression (``coef``, ``intercept``, ``mean``, ``scale``) or a forest (``forest`` arrays)."""
+
+    kind: str  # "lr" | "forest"
+    coef: np.ndarray | None = None
+    intercept: float = 0.0
+    mean: np.ndarray | None = None
+    scale: np.ndarray | None = None
+    forest: dict | None = None
+
+
 @lru_cache(maxsize=4)
-def weights(path: str = "") -> tuple[np.ndarray, float, np.ndarray, np.ndarray] | None:
-    """(coef, intercept, mean, scale) of the model at ``path`` (empty: the shipped one), None when missing."""
+def weights(path: str = "") -> Model | None:
+    """The model at ``path`` (empty: the shipped one); None when missing or trained on another feature set."""
     try:
         with (resources.as_file(MODEL_PATH) if not path else nullcontext(path)) as file, np.load(file) as z:
             if tuple(z["features"].tolist()) != FEATURES:
                 return None  # trained on another feature set: do not guess
-            return z["coef"], float(z["intercept"]), z["mean"], z["scale"]
+            if "coef" in z:
+                return Model("lr", z["coef"], float(z["intercept"]), z["mean"], z["scale"])
+            return Model("forest", forest={k: z[k] for k in axtree_forest.ARRAYS})
     except FileNotFoundError:
         return None
 
@@ -98,7 +121,17 @@ def save(path, coef: np.ndarray, intercept: float, mean: np.ndarray, scale: np.n
     np.savez(path, coef=coef, intercept=intercept, mean=mean, scale=scale, features=np.array(FEATURES), **meta)
 
 
-def probability(x: np.ndarray, model: tuple[np.ndarray, float, np.ndarray, np.ndarray]) -> np.ndarray:
-    coef, intercept, mean, scale = model
-    z = ((x - mean) / scale) @ coef + intercept
+def save_forest(path, forest: dict[str, np.ndarray], **meta) -> None:
+    np.savez_compressed(path, **forest, features=np.array(FEATURES), **meta)
+
+
+def probability(x: np.ndarray, model: Model) -> np.ndarray:
+    if model.kind == "forest":
+        if len(x) <= FOREST_MAX_LINES:
+            return axtree_forest.predict(x, model.forest)
+        top = np.argpartition(x[:, FEATURES.index("log_rank")], FOREST_MAX_LINES)[:FOREST_MAX_LINES]
+        out = np.zeros(len(x))
+        out[top] = axtree_forest.predict(x[top], model.forest)
+        return out
+    z = ((x - model.mean) / model.scale) @ model.coef + model.intercept
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))

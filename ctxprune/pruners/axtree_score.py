@@ -42,7 +42,7 @@ class AxWeights:
     name_match: float = 0.5  # share of an element's name words that the goal (or a quoted phrase of it) names
     textless: float = 0.6  # lines without a bid (text the agent cannot act on) lose this much
     learned: bool = True  # use the learned ranker (axtree_rank) when its weights are shipped
-    ranker: str = ""  # weights file of the learned ranker ("": the shipped ctxprune/_data/axtree_rank_lr.npz)
+    ranker: str = ""  # weights file of the learned ranker ("": the shipped ctxprune/_data/axtree_rank_forest.npz)
     learned_power: float = 0.5  # learned score = scale × (probability / the page's best) ** power
     learned_mix: float = 0.7  # final = mix × learned + (1 − mix) × hand-weighted score
     learned_textless: float = 1.0  # share of the learned score a line without a bid loses (it cannot be acted on)
