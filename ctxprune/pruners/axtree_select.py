@@ -227,6 +227,10 @@ class Selector:
             if heap and p < -heap[0][0] - 1e-12:  # stale: its cost went up since it was queued
                 heapq.heappush(heap, (-p, i))
                 continue
+            if limit is not None and self._own_cost(sel, i) - self.mc > limit - used:  # cannot fit, now or later
+                if limit - used < 3:
+                    break
+                continue
             why = "relevant" if self.nodes[i].interactive or not self.nodes[i].children else "relevant container"
             used, ok = self._try(sel, keys, need(i), used, limit, why, force=False, focus=i)
             if ok and self.lazy:  # neighbours may now be cheaper (no new marker): queue them again
