@@ -267,12 +267,14 @@ def static_pooler(wl) -> Callable[[list[str]], np.ndarray]:
     tokenizer.no_padding()
     tokenizer.no_truncation()
     table = np.asarray(wl.embedding, dtype=np.float32)
+    # tokenizers >= 0.20: the same ids without computing character offsets (~25% faster)
+    encode_batch = getattr(tokenizer, "encode_batch_fast", tokenizer.encode_batch)
 
     def encode(texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
         if not texts:
             return out
-        ids = [e.ids for e in tokenizer.encode_batch(texts, add_special_tokens=False)]
+        ids = [e.ids for e in encode_batch(texts, add_special_tokens=False)]
         lens = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
         has = lens > 0
         if not has.any():
