@@ -15,7 +15,11 @@ usage: python scripts/train_axtree_rank.py --half A|B|all [--model forest|lr] [-
   media site); a page's fold is its site's first page's place in the file. Fit on the other folds,
   prune the fold's pages (full pipeline), print the target recall over all pages.
        python scripts/train_axtree_rank.py --cross [--ratios 0.3,0.5]
-  the halves: fit on A, prune B, and the other way round.
+  the halves: fit on A, prune B, and the other way round. --seeds 0,1,2 repeats either for each forest seed.
+       ... --dense K [--dense-cols 0,1,2]
+  adds axtree_rank.DENSE_FEATURES (MiniLM cosine of the K best lines by relevance rank, its rank among
+  them, its gap to the static cosine; the columns by index); the model file declares them and K, and
+  the scorer computes them at run time (a dense pass per request). Session 5: no gain (docs/axtree.md).
 """
 import argparse
 import dataclasses
@@ -40,12 +44,17 @@ ap.add_argument("--model", default="forest", choices=["forest", "lr"])
 ap.add_argument("--trees", type=int, default=50)
 ap.add_argument("--leaf", type=int, default=40, help="min lines per leaf (site CV: 20 and 40 within noise)")
 ap.add_argument("--seed", type=int, default=0)
+ap.add_argument("--seeds", default="", help="with --cv/--cross: comma-separated forest seeds (default: --seed)")
+ap.add_argument("--dense", type=int, default=0,
+                help="add axtree_rank.DENSE_FEATURES (MiniLM cosine of the best DENSE lines by relevance rank)")
+ap.add_argument("--dense-cols", default="0,1,2", help="which DENSE_FEATURES (indices) to add")
 ap.add_argument("--C", type=float, default=0.03, help="LR inverse L2 strength")
 ap.add_argument("--out")
 ap.add_argument("--cv", type=int, default=0, help="K-fold check (sites kept together) instead of training")
 ap.add_argument("--cross", action="store_true", help="train on one half, check on the other, both ways")
 ap.add_argument("--ratios", default="0.3,0.5")
 a = ap.parse_args()
+dense_cols = tuple(int(i) for i in a.dense_cols.split(","))
 rows = ad.dev_half(a.data, "all" if a.cv or a.cross else a.half)
 eng = Engine()
 eng.warm_up(["axtree"])
@@ -60,17 +69,20 @@ def fit(xs: list[np.ndarray], ys: list[np.ndarray], out: str) -> dict:
         mean, std = x.mean(0), x.std(0)
         scale = np.where(std < 1e-6, 1.0, std)  # a role absent from dev (checkbox, menu item) keeps weight 0
         lr = LogisticRegression(C=a.C, max_iter=5000).fit((x - mean) / scale, y)
-        rank.save(out, lr.coef_[0], float(lr.intercept_[0]), mean, scale, C=a.C, **meta)
-        return {f: round(float(c), 3) for f, c in zip(rank.FEATURES, lr.coef_[0])}
+        rank.save(out, lr.coef_[0], float(lr.intercept_[0]), mean, scale, dense_top=a.dense, dense_cols=dense_cols,
+                  C=a.C, **meta)
+        return {f: round(float(c), 3) for f, c in zip(rank.feature_names(a.dense, dense_cols), lr.coef_[0])}
     from sklearn.ensemble import RandomForestClassifier
     rf = RandomForestClassifier(n_estimators=a.trees, min_samples_leaf=a.leaf, max_features="sqrt",
                                 random_state=a.seed, n_jobs=1).fit(x, y)
     forest = axtree_forest.flatten([e.tree_ for e in rf.estimators_],
                                    lambda t: t.value[:, 0, 1] / t.value[:, 0].sum(axis=1))
-    rank.save_forest(out, forest, trees=a.trees, leaf=a.leaf, seed=a.seed, **meta)
+    rank.save_forest(out, forest, dense_top=a.dense, dense_cols=dense_cols, trees=a.trees, leaf=a.leaf, seed=a.seed,
+                     **meta)
     order = np.argsort(-rf.feature_importances_)
+    names = rank.feature_names(a.dense, dense_cols)
     return {"nodes": int(len(forest["feature"])),
-            "importance": {rank.FEATURES[i]: round(float(rf.feature_importances_[i]), 3) for i in order[:10]}}
+            "importance": {names[i]: round(float(rf.feature_importances_[i]), 3) for i in order[:10]}}
 
 
 def site_folds(k: int) -> list[list[int]]:
@@ -114,7 +126,7 @@ for ex in rows:
     texts = line_texts(nodes, pruner.scorer.w.max_chars)
     texts = ["removed" if i in removed else t for i, t in enumerate(texts)]
     _, parts = pruner.scorer.relevance(req.goal, "", texts)
-    x = pruner.scorer.features(req.goal, nodes, parts)
+    x = pruner.scorer.features(req.goal, nodes, parts, a.dense, dense_cols)
     gold = set(ex["gold"]["target_bids"])
     keep = [n.index for n in nodes if n.index not in removed]
     xs.append(x[keep])
@@ -132,8 +144,11 @@ def check(train: list[int], test: list[int], ratios: list[float], rec: dict) -> 
 
 
 ratios = [float(r) for r in a.ratios.split(",")]
-if a.cv or a.cross:
-    n, out = len(rows), {"model": a.model, "pages": len(rows)}
+
+
+def report() -> dict:
+    """Site CV and/or both halves for the current ``a.seed``."""
+    n, out = len(rows), {"model": a.model, "pages": len(rows), "dense": a.dense, "cols": a.dense_cols, "seed": a.seed}
     if a.cv:
         rec = {r: [] for r in ratios}
         for fold in site_folds(a.cv):
@@ -145,7 +160,12 @@ if a.cv or a.cross:
             rec = {r: [] for r in ratios}
             check(train, test, ratios, rec)
             out.update({f"{name}_r{r}": round(statistics.mean(v), 4) for r, v in rec.items()})
-    print(json.dumps(out))
+    return out
+
+
+if a.cv or a.cross:
+    for a.seed in [int(s) for s in a.seeds.split(",")] if a.seeds else [a.seed]:
+        print(json.dumps(report()), flush=True)
     sys.exit()
 out = a.out or (str(rank.MODEL_PATH) if a.half == "all" else f"/tmp/axtree_rank_{a.half}.npz")
 info = fit(xs, ys, out)

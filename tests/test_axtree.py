@@ -260,11 +260,11 @@ class _FakeHub:
         return _FakeStatic()
 
 
-def _features(tree: str, goal: str) -> np.ndarray:
+def _features(tree: str, goal: str, dense_top: int = 0) -> np.ndarray:
     scorer = AxScorer(_FakeHub())
     nodes = parse_text(tree)
     _, parts = scorer.relevance(goal, "", line_texts(nodes, 300))
-    return scorer.features(goal, nodes, parts)
+    return scorer.features(goal, nodes, parts, dense_top)
 
 
 def test_ranker_features_never_look_at_bids():
@@ -277,6 +277,36 @@ def test_ranker_features_never_look_at_bids():
     assert np.array_equal(x, _features(renamed, goal))
     no_bid = TREE.replace("[5] generic", "generic")
     assert np.array_equal(x, _features(no_bid, goal))
+    xd = _features(TREE, goal, dense_top=4)  # the optional dense columns, too
+    assert xd.shape == (len(x), len(axtree_rank.FEATURES) + len(axtree_rank.DENSE_FEATURES))
+    assert np.array_equal(xd, _features(renamed, goal, dense_top=4)) and np.array_equal(xd, _features(no_bid, goal, 4))
+
+
+def test_dense_columns_give_the_top_lines_their_cosine_and_the_rest_a_neutral_value():
+    static = np.array([0.1, 0.9, 0.5, 0.0, 0.3])
+    cols = axtree_rank.dense_columns(5, np.array([1, 2, 4]), np.array([0.2, 0.6, 0.4]), static, 3)
+    dense, rank, gap = cols.T
+    assert dense.tolist() == [0.2, 0.2, 0.6, 0.2, 0.4]  # outside the top: the lowest cosine of the top
+    assert np.allclose(np.expm1(rank), [3, 2, 0, 3, 1])  # rank among the top, k outside
+    assert gap[0] == gap[3] == 0.0 and gap[2] == pytest.approx(1.0 - 1 / 3) and gap[1] == pytest.approx(-1.0)
+    x = np.zeros((5, len(axtree_rank.FEATURES)))
+    x[:, axtree_rank.FEATURES.index("log_rank")] = [3, 0, 2, 4, 1]
+    assert axtree_rank.dense_top_lines(x, 3).tolist() == [1, 4, 2]
+
+
+def test_dense_model_declares_its_top_and_is_scored_with_it(tmp_path):
+    k = len(axtree_rank.FEATURES) + len(axtree_rank.DENSE_FEATURES)
+    path = tmp_path / "dense.npz"
+    axtree_rank.save(path, np.ones(k), 0.0, np.zeros(k), np.ones(k), dense_top=4)
+    model = axtree_rank.weights(str(path))
+    assert model.kind == "lr" and model.dense_top == 4
+    bad = tmp_path / "bad.npz"  # dense columns declared without a top: refused
+    np.savez(bad, coef=np.ones(k), intercept=0.0, mean=np.zeros(k), scale=np.ones(k),
+             features=np.array(axtree_rank.feature_names(4)))
+    assert axtree_rank.weights(str(bad)) is None
+    scorer = AxScorer(_FakeHub(), AxWeights(ranker=str(path)))
+    s, parts = scorer.score("add the gaming laptop to the cart", [], parse_text(TREE))
+    assert np.isfinite(s).all() and len(parts["probability"]) == len(s)
 
 
 def test_ranker_weights_load_and_refuse_another_feature_set(tmp_path):

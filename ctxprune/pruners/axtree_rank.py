@@ -12,6 +12,8 @@ Nothing looks at bid text or at whether a line carries a bid (in AutoWebBench, n
 carry a bid only when they are the target: a conversion artefact).
 Weights: ``ctxprune/_data/axtree_rank_forest.npz`` (a forest, evaluated by ``axtree_forest``;
 a file with ``coef`` is read as logistic regression), trained by ``scripts/train_axtree_rank.py``.
+Optional MiniLM features (``DENSE_FEATURES``, used only by a model file that declares them and its
+``dense_top``; off in the shipped model: no gain on site CV, see docs/axtree.md).
 """
 from __future__ import annotations
 
@@ -52,6 +54,11 @@ FEATURES = (
     "act_sparse", "act_static", "act_share",
     "position",
 )
+#: optional features (a model trained with them declares them and its ``dense_top``): MiniLM cosine
+#: of the line's text to the goal for the ``dense_top`` best lines by relevance rank, its rank among
+#: them, and its min-max value minus the static cosine's among them; the other lines get the
+#: neutral values (the lowest cosine of the top, rank = dense_top, gap 0), in training and at run time
+DENSE_FEATURES = ("dense", "dense_rank", "dense_gap")
 
 
 def role_onehot(nodes: list[Node]) -> np.ndarray:
@@ -101,6 +108,8 @@ class Model:
     mean: np.ndarray | None = None
     scale: np.ndarray | None = None
     forest: dict | None = None
+    dense_top: int = 0  # > 0: the model reads DENSE_FEATURES[dense_cols] after FEATURES
+    dense_cols: tuple[int, ...] = ()
 
 
 @lru_cache(maxsize=4)
@@ -108,21 +117,62 @@ def weights(path: str = "") -> Model | None:
     """The model at ``path`` (empty: the shipped one); None when missing or trained on another feature set."""
     try:
         with (resources.as_file(MODEL_PATH) if not path else nullcontext(path)) as file, np.load(file) as z:
-            if tuple(z["features"].tolist()) != FEATURES:
+            names = tuple(z["features"].tolist())
+            dense_top = int(z["dense_top"]) if "dense_top" in z else 0
+            extra = names[len(FEATURES):]
+            if names[: len(FEATURES)] != FEATURES or (dense_top > 0) != bool(extra) \
+                    or not set(extra) <= set(DENSE_FEATURES):
                 return None  # trained on another feature set: do not guess
+            dense = dict(dense_top=dense_top, dense_cols=tuple(DENSE_FEATURES.index(f) for f in extra))
             if "coef" in z:
-                return Model("lr", z["coef"], float(z["intercept"]), z["mean"], z["scale"])
-            return Model("forest", forest={k: z[k] for k in axtree_forest.ARRAYS})
+                return Model("lr", z["coef"], float(z["intercept"]), z["mean"], z["scale"], **dense)
+            return Model("forest", forest={k: z[k] for k in axtree_forest.ARRAYS}, **dense)
     except FileNotFoundError:
         return None
 
 
-def save(path, coef: np.ndarray, intercept: float, mean: np.ndarray, scale: np.ndarray, **meta) -> None:
-    np.savez(path, coef=coef, intercept=intercept, mean=mean, scale=scale, features=np.array(FEATURES), **meta)
+def feature_names(dense_top: int = 0, dense_cols: tuple[int, ...] = (0, 1, 2)) -> tuple[str, ...]:
+    """FEATURES, then the chosen DENSE_FEATURES when the model has a dense top."""
+    return FEATURES + (tuple(DENSE_FEATURES[i] for i in dense_cols) if dense_top > 0 else ())
 
 
-def save_forest(path, forest: dict[str, np.ndarray], **meta) -> None:
-    np.savez_compressed(path, **forest, features=np.array(FEATURES), **meta)
+def save(path, coef: np.ndarray, intercept: float, mean: np.ndarray, scale: np.ndarray, dense_top: int = 0,
+         dense_cols: tuple[int, ...] = (0, 1, 2), **meta) -> None:
+    np.savez(path, coef=coef, intercept=intercept, mean=mean, scale=scale,
+             features=np.array(feature_names(dense_top, dense_cols)), dense_top=dense_top, **meta)
+
+
+def save_forest(path, forest: dict[str, np.ndarray], dense_top: int = 0, dense_cols: tuple[int, ...] = (0, 1, 2),
+                **meta) -> None:
+    np.savez_compressed(path, **forest, features=np.array(feature_names(dense_top, dense_cols)),
+                        dense_top=dense_top, **meta)
+
+
+def dense_top_lines(x: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` best lines by relevance rank (the ``log_rank`` column), best first."""
+    order = np.argsort(x[:, FEATURES.index("log_rank")], kind="stable")
+    return order[:k]
+
+
+def dense_columns(n: int, top: np.ndarray, cosine: np.ndarray, static: np.ndarray, k: int) -> np.ndarray:
+    """(n × DENSE_FEATURES); ``cosine``: the dense cosine of the ``top`` lines, ``static``: every line's."""
+    out = np.zeros((n, len(DENSE_FEATURES)))
+    if not len(top):
+        out[:, 1] = np.log1p(k)
+        return out
+    out[:, 0] = float(cosine.min())
+    out[:, 1] = np.log1p(k)
+    out[top, 0] = cosine
+    r = np.empty(len(top))
+    r[np.argsort(-cosine, kind="stable")] = np.arange(len(top))
+    out[top, 1] = np.log1p(r)
+
+    def scaled(v: np.ndarray) -> np.ndarray:
+        span = float(v.max() - v.min())
+        return (v - v.min()) / span if span > 1e-9 else np.zeros(len(v))
+
+    out[top, 2] = scaled(cosine) - scaled(static[top])
+    return out
 
 
 def probability(x: np.ndarray, model: Model) -> np.ndarray:

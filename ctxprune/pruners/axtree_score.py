@@ -184,7 +184,7 @@ class AxScorer:
             lo, hi = float(stat[top].min()), float(stat[top].max())  # re-rank within the static range of the top
             dense[top] = lo + (hi - lo) * minmax(de[1:] @ de[0])
         rel = w.sparse * sparse + w.static * stat + w.dense * dense
-        return rel, {"sparse": sparse, "static": stat, "dense": dense}
+        return rel, {"sparse": sparse, "static": stat, "dense": dense, "texts": texts}
 
     @staticmethod
     def interactive(nodes: list[Node], parts: dict) -> np.ndarray:
@@ -222,13 +222,22 @@ class AxScorer:
                     out[n.index] = max(out[n.index], w.child_share * out[n.parent])
         return out
 
-    def features(self, goal: str, nodes: list[Node], parts: dict) -> np.ndarray:
-        """Per-line features of the learned ranker (``axtree_rank.FEATURES``)."""
+    def features(self, goal: str, nodes: list[Node], parts: dict, dense_top: int = 0,
+                 dense_cols: tuple[int, ...] = (0, 1, 2)) -> np.ndarray:
+        """Per-line features of the learned ranker (``axtree_rank.FEATURES``, + ``DENSE_FEATURES`` if dense_top)."""
         if "name_parts" not in parts:
             parts["name_parts"] = name_match_parts(nodes, goal)
         share, quoted, count = parts["name_parts"]
         interactive = self.interactive(nodes, parts)
-        return rank.features(nodes, parts["sparse"], parts["static"], share, quoted, count, interactive)
+        x = rank.features(nodes, parts["sparse"], parts["static"], share, quoted, count, interactive)
+        if dense_top <= 0:
+            return x
+        top = rank.dense_top_lines(x, dense_top)
+        texts = parts["texts"]
+        e = self.hub.get("dense").embed([goal, *(texts[i][: self.w.dense_chars] for i in top)])
+        cos = e[1:] @ e[0] if len(top) else np.zeros(0)
+        cols = rank.dense_columns(len(nodes), top, cos, parts["static"], dense_top)
+        return np.hstack([x, cols[:, list(dense_cols)]])
 
     def score(self, goal: str, history: list[str], nodes: list[Node],
               exclude: set[int] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -243,7 +252,7 @@ class AxScorer:
         final = self.hand_score(goal, nodes, rel, parts, exclude)
         model = rank.weights(self.w.ranker) if self.w.learned else None
         if model is not None:
-            prob = rank.probability(self.features(goal, nodes, parts), model)
+            prob = rank.probability(self.features(goal, nodes, parts, model.dense_top, model.dense_cols), model)
             learned = self.w.learned_scale * (prob / max(float(prob.max()), 1e-9)) ** self.w.learned_power
             if self.w.learned_textless:
                 learned *= 1.0 - self.w.learned_textless * self.bidless(nodes, parts)
