@@ -93,3 +93,15 @@ def test_report_shows_a_one_point_peer_curve_and_the_skip_note(tmp_path):
     write_report(tmp_path / "r.md", results)
     text = (tmp_path / "r.md").read_text()
     assert "| longllmlingua | — | 0.500 (0.300) |" in text and "n=2, 12.0 s per prompt" in text
+
+
+def test_report_prints_a_kinds_caveat(tmp_path):
+    from ctxprune.bench.kinds import adapter
+    from ctxprune.bench.report import write_report
+
+    assert "in-sample" in adapter("axtree").CAVEAT
+    res = {"n": 1, "curves": {"ctxprune": {0.3: {"recall": 1.0, "kept_ratio": 0.3}}}, "caveat": adapter("axtree").CAVEAT}
+    results = {"split": "dev", "limit": 1, "machine": {"cpus": 2, "python": "3"}, "warm_up_s": 1.0, "ratios": [0.3],
+               "kinds": {"axtree": res}}
+    write_report(tmp_path / "r.md", results)
+    assert "Note: ctxprune's line ranker" in (tmp_path / "r.md").read_text()

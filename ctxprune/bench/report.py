@@ -37,6 +37,8 @@ def write_report(path: Path, results: dict) -> None:
         for name, curve in res["curves"].items():
             cells = [f"{curve[r]['recall']:.3f} ({curve[r]['kept_ratio']:.3f})" if r in curve else "—" for r in ratios]
             lines.append(f"| {'**ctxprune**' if name == 'ctxprune' else name} | " + " | ".join(cells) + " |")
+        if res.get("caveat"):
+            lines += ["", f"Note: {res['caveat']}"]
         if res.get("peers_skipped"):
             lines += ["", res["peers_skipped"]]
         for name, curve in res["curves"].items():

@@ -46,6 +46,8 @@ def evaluate_kind(engine: Engine, kind: str, rows: list[dict], ratios: list[floa
     ad = adapter(kind)
     counter = engine.counter
     out: dict = {"n": len(rows), "curves": {}}
+    if getattr(ad, "CAVEAT", None):
+        out["caveat"] = ad.CAVEAT
     ours: dict = {}
     for r in ratios:
         rec, kept, lat = [], [], []

@@ -10,6 +10,7 @@ Every adapter module defines:
   def baseline_units(example) -> list[tuple[str, str]]  # (key, text) units for the per-unit baselines
   def render_units(example, kept_keys) -> str
   def recall_units(example, kept_keys) -> float | None
+and may define CAVEAT: a sentence the report prints under the kind's figures (e.g. what was fit on dev).
 """
 from __future__ import annotations
 
