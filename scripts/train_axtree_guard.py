@@ -17,6 +17,11 @@ benign only -- the figures used to choose C and the features; does not write the
 The held-out benign look-alikes (benign4) are never used by this script except for that --val report.
 --no-features: embedding only (the session-3 model).
 
+Session 4 / guard6: --synth N adds N slot-template attacks and N look-alikes (scripts/axtree_guard_synth.py; training
+only, never in the threshold), --more adds fresh4 / fresh4_ml / red_a and benign5 / red_benign, --add-head stacks the
+session-4 head with the new one (shipped: --more --synth 8000 --add-head ctxprune/_data/axtree_guard_session4_lr.npz),
+--logo reports leave-one-group-out recall of the model alone, --mlp W tries a one-layer MLP (not adopted: see docs).
+
 usage: python scripts/train_axtree_guard.py [--val] [--C 1.0] [--no-features]
        (without --val writes ctxprune/_data/axtree_guard_lr.npz)
 """
