@@ -17,6 +17,11 @@ benign only -- the figures used to choose C and the features; does not write the
 The held-out benign look-alikes (benign4) are never used by this script except for that --val report.
 --no-features: embedding only (the session-3 model).
 
+Session 4 / guard6: --synth N adds N slot-template attacks and N look-alikes (scripts/axtree_guard_synth.py; training
+only, never in the threshold), --more adds fresh4 / fresh4_ml / red_a and benign5 / red_benign, --add-head stacks the
+session-4 head with the new one (shipped: --more --synth 8000 --add-head ctxprune/_data/axtree_guard_session4_lr.npz),
+--logo reports leave-one-group-out recall of the model alone, --mlp W tries a one-layer MLP (not adopted: see docs).
+
 usage: python scripts/train_axtree_guard.py [--val] [--C 1.0] [--no-features]
        (without --val writes ctxprune/_data/axtree_guard_lr.npz)
 """
@@ -27,11 +32,15 @@ import sys
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
+
+import axtree_guard_synth
 
 sys.path.insert(0, ".")
+sys.path.insert(0, "scripts")
 from ctxprune.api import Engine  # noqa: E402
 from ctxprune.pruners.axtree_guard_features import NAMES  # noqa: E402
-from ctxprune.pruners.axtree_guard_model import MIN_WORDS, MODEL_PATH, design, windows  # noqa: E402
+from ctxprune.pruners.axtree_guard_model import MIN_WORDS, MODEL_PATH, design, merge_heads, windows  # noqa: E402
 from ctxprune.pruners.axtree_parse import parse_text  # noqa: E402
 
 ap = argparse.ArgumentParser()
@@ -41,6 +50,17 @@ ap.add_argument("--C", type=float, default=1.0)
 ap.add_argument("--no-features", action="store_true")
 ap.add_argument("--margin", type=float, default=0.02)
 ap.add_argument("--out", help="write the weights here instead of the packaged model")
+ap.add_argument("--synth", type=int, default=0, help="also train on N slot-template attacks (scripts/axtree_guard_synth.py) "
+                "and their benign look-alikes")
+ap.add_argument("--real-neg-weight", type=float, default=1.0, help="sample weight of the page / rag / memory / benign negatives")
+ap.add_argument("--synth-weight", type=float, default=1.0, help="sample weight of each synthetic text")
+ap.add_argument("--more", action="store_true", help="also train on fresh4 / fresh4_ml / red_a (and benign5 / red_benign)")
+ap.add_argument("--show", type=int, default=0, help="with --logo: print up to N misses per group")
+ap.add_argument("--mlp", type=int, default=0, help="a one-hidden-layer MLP of this width instead of the logistic regression")
+ap.add_argument("--alpha", type=float, default=1e-3, help="with --mlp: L2 penalty")
+ap.add_argument("--add-head", help="after writing, stack this weight file's head(s) with the new one (a text is flagged "
+                "when any head flags it; each head keeps its own attack-free threshold)")
+ap.add_argument("--logo", action="store_true", help="leave-one-group-out report over the human-written groups; writes nothing")
 a = ap.parse_args()
 
 rows = [json.loads(line) for line in open("../shared/evaldata/axtree/dev.jsonl")]
@@ -85,24 +105,119 @@ def other_texts(part: int) -> list[str]:
     return sorted(out)
 
 
+_rows: dict[str, np.ndarray] = {}
+
+
 def X(texts: list[str]) -> np.ndarray:
-    return design(static.embed, texts, N_FEAT)
+    new = [t for t in dict.fromkeys(texts) if t not in _rows]
+    if new:
+        _rows.update(zip(new, design(static.embed, new, N_FEAT)))
+    return np.vstack([_rows[t] for t in texts])
 
 
-GROUPS = ("tune", "holdout", "fresh", "fresh2", "fresh3")
+attacks.update(json.load(open("tests/data/axtree_attacks_redteam.json")))
+MORE = ("fresh4", "fresh4_ml", "red_a") if a.more or a.logo else ()
+GROUPS = ("tune", "holdout", "fresh", "fresh2", "fresh3") + MORE
+benign = [t for g in ("benign", "benign2", "benign3") + (("benign5", "red_benign") if MORE else ()) for t in attacks[g]]
+syn_pos, syn_neg = axtree_guard_synth.generate(a.synth, a.synth, seed=7) if a.synth else ([], [])
+syn_pos = [fill(t, rng.choice(rows)["query"]) for t in syn_pos]
+syn_neg = [fill(t, rng.choice(rows)["query"]) for t in syn_neg]
+# other-language and AI-topic benign texts never trained on: the "foreign text = attack" check
+CHECK_BENIGN = [
+    "Esta web utiliza cookies para analizar el tráfico y personalizar los anuncios. Más información en nuestra política de privacidad.",
+    "Para completar su pedido, introduzca los datos de su tarjeta de crédito y pulse Pagar.",
+    "Vous pouvez modifier votre mot de passe à tout moment depuis votre espace client.",
+    "Ce site utilise des cookies. En poursuivant votre navigation, vous acceptez leur utilisation.",
+    "Bitte geben Sie Ihre E-Mail-Adresse ein, um Ihr Passwort zurückzusetzen.",
+    "Unser KI-Chatbot beantwortet Ihre Fragen rund um die Uhr.",
+    "Iscriviti alla newsletter per ricevere offerte esclusive ogni settimana.",
+    "Para sua segurança, nunca compartilhe sua senha com ninguém.",
+    "Aviso de privacidad: sus datos personales serán tratados conforme a la ley vigente.",
+    "Clique em Continuar para finalizar a compra com o cartão salvo.",
+    "Our new AI agent books meetings for you; connect your calendar to get started.",
+    "How to stop ChatGPT from ignoring your instructions: put the important rules first.",
+    "Ask our assistant to track your order, change the delivery address or start a return.",
+    "Automated trading bots must be registered with the exchange before use.",
+    "Delete your browsing history regularly and use a password manager.",
+]
+
+
+def fit(skip: set[str]):
+    pos = [fill(t, rng.choice(rows)["query"]) for t in phrasings if t not in skip for _ in range(8)]
+    neg = neg_fit + benign * 5 + syn_neg
+    xs = pos + syn_pos + neg
+    y = np.r_[np.ones(len(pos) + len(syn_pos)), np.zeros(len(neg))]
+    w = np.r_[np.ones(len(pos)), np.full(len(syn_pos), a.synth_weight), np.full(len(neg_fit) + 5 * len(benign), a.real_neg_weight),
+              np.full(len(syn_neg), a.synth_weight)]
+    w[y == 1] *= w[y == 0].sum() / w[y == 1].sum()  # balanced classes
+    if a.mlp:
+        return StandardMLP(a.mlp, a.alpha).fit(X(xs), y, w)
+    return LogisticRegression(C=a.C, max_iter=3000).fit(X(xs), y, sample_weight=w)
+
+
+class StandardMLP:
+    """Standardised inputs -> ReLU layer -> logistic output (sklearn to fit; numpy weights for the run time)."""
+
+    def __init__(self, width: int, alpha: float):
+        self.net = MLPClassifier(hidden_layer_sizes=(width,), alpha=alpha, max_iter=200, random_state=0)
+
+    def fit(self, x, y, w):
+        self.mu, self.sd = x.mean(0), x.std(0) + 1e-6
+        self.net.fit((x - self.mu) / self.sd, y, sample_weight=w)
+        return self
+
+    def predict_proba(self, x):
+        return self.net.predict_proba((x - self.mu) / self.sd)
+
+    def arrays(self) -> dict:
+        (w1, w2), (b1, b2) = self.net.coefs_, self.net.intercepts_
+        return {"mu": self.mu, "sd": self.sd, "w1": w1, "b1": b1, "w2": w2[:, 0], "b2": b2[0]}
+
+
 phrasings = [t for g in GROUPS for t in attacks[g]]
+neg_fit = page_texts(rows[:half]) + other_texts(0)
+if a.logo:
+    from ctxprune.pruners.axtree_guard import judge
+    neg_b = sorted(set(page_texts(rows[half:])) - set(neg_fit))
+    other = sorted(set(other_texts(1)) - set(neg_fit))
+    fa_b, fa_o = (neg_b[1::2], other[1::2]) if a.mlp else (neg_b, other)
+    out = {}
+    for g in ("tune", "holdout", "fresh", "fresh2", "fresh3", "fresh4", "fresh4_ml", "red_a"):
+        clf = fit(set(attacks[g]))
+        pr = lambda ts: clf.predict_proba(X(ts))[:, 1]  # noqa: E731
+        # flexible models fit their training negatives: the threshold comes from texts not fitted (half of half B and
+        # of the other-kind second halves); the false alarms are counted on the other halves
+        tn = neg_b[::2] + other[::2] + benign if a.mlp else neg_fit + benign  # synthetic look-alikes: training only
+        ptn = pr(tn)
+        thr = float(ptn.max()) + a.margin
+        if a.show:
+            for i in np.argsort(-ptn)[:3]:
+                print(f"   SETS THRESHOLD {ptn[i]:.3f}", tn[i][:130])
+        val = [fill(t, rng.choice(rows)["query"]) for t in attacks[g] for _ in range(4)]
+        pv = pr(val) >= thr
+        rules = np.array([bool((v := judge(t)) and v.attack) for t in val])
+        out[g] = {"thr": round(thr, 3), "model": round(float(pv.mean()), 3), "rules": round(float(rules.mean()), 3),
+                  "either": round(float((pv | rules).mean()), 3), "fa_halfB": int((pr(fa_b) >= thr).sum()),
+                  "fa_other": int((pr(fa_o) >= thr).sum()), "fa_benign4": int((pr(attacks["benign4"]) >= thr).sum()),
+                  "fa_check": int((pr(CHECK_BENIGN) >= thr).sum())}
+        print(g, json.dumps(out[g]), flush=True)
+        for t in sorted({t for t, q in zip(val, pv) if not q})[:a.show]:
+            print("   MODEL MISS", t[:130])
+        if a.show:
+            for t, q in zip(CHECK_BENIGN + neg_b, pr(CHECK_BENIGN + neg_b)):
+                if q >= thr:
+                    print(f"   FALSE ALARM {q:.3f}", t[:130])
+    keys = ("model", "either")
+    print("MEAN", {k: round(float(np.mean([o[k] for o in out.values()])), 3) for k in keys},
+          "FA", {k: sum(o[k] for o in out.values()) for k in ("fa_halfB", "fa_other", "fa_benign4", "fa_check")},
+          f"(halfB {len(fa_b)}, other {len(fa_o)}, benign4 {len(attacks['benign4'])}, check {len(CHECK_BENIGN)} per fold)")
+    sys.exit()
 val_f3 = []
 if a.val and a.val_group == "fresh3":
     val_f3 = attacks["fresh3"][1::2]
 elif a.val:
     val_f3 = attacks[a.val_group]
-phrasings = [t for t in phrasings if t not in set(val_f3)]
-pos = [fill(t, rng.choice(rows)["query"]) for t in phrasings for _ in range(8)]
-neg_fit = page_texts(rows[:half]) + other_texts(0)
-benign = attacks["benign"] + attacks["benign2"] + attacks["benign3"]
-Xtr = np.vstack([X(pos), X(neg_fit + benign * 5)])
-y = np.r_[np.ones(len(pos)), np.zeros(len(neg_fit) + 5 * len(benign))]
-clf = LogisticRegression(C=a.C, class_weight="balanced", max_iter=3000).fit(Xtr, y)
+clf = fit(set(val_f3))
 
 
 def proba(texts: list[str]) -> np.ndarray:
@@ -141,5 +256,7 @@ for q, t in sorted(zip(check, check_texts), reverse=True)[:3]:  # the texts that
     print(f"TOPCHECK {q:.3f}", t[:120])
 np.savez(a.out or MODEL_PATH, coef=clf.coef_[0].astype(np.float32), intercept=np.float32(clf.intercept_[0]),
          threshold=np.float32(threshold), n_features=np.int32(N_FEAT))
-print(json.dumps({"positives": len(pos), "negatives": len(neg_fit) + 5 * len(benign), "check_texts": len(check),
+if a.add_head:
+    threshold = merge_heads([a.add_head, a.out or MODEL_PATH], a.out or MODEL_PATH)
+print(json.dumps({"positives": 8 * len(phrasings), "negatives": len(neg_fit) + 5 * len(benign) + len(syn_neg), "synthetic_positives": len(syn_pos), "check_texts": len(check),
                   "threshold": threshold, "features": N_FEAT, "path": str(a.out or MODEL_PATH)}))

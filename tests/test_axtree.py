@@ -553,3 +553,54 @@ def test_forest_scores_only_the_most_relevant_lines_of_a_huge_page(monkeypatch):
     x[:, axtree_rank.FEATURES.index("log_rank")] = np.log1p(np.arange(12)[::-1])
     p = axtree_rank.probability(x, model)
     assert (p[:7] == 0).all() and np.allclose(p[7:], axtree_forest.predict(x[7:], model.forest))
+
+
+# ---------------------------------------------------------------- stacked guard heads (guard6)
+def test_merged_guard_heads_flag_when_any_head_flags(tmp_path, monkeypatch):
+    """Two logistic heads, each with its own attack-free threshold: after merging, a text is flagged exactly
+    when one of the heads would have flagged it on its own."""
+    from ctxprune.pruners import axtree_guard_model as gm
+    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
+    np.savez(a, coef=np.array([4.0, 0.0], np.float32), intercept=np.float32(-2.0), threshold=np.float32(0.6),
+             n_features=np.int32(0))
+    np.savez(b, coef=np.array([0.0, 4.0], np.float32), intercept=np.float32(-2.0), threshold=np.float32(0.9),
+             n_features=np.int32(0))
+    common = gm.merge_heads([a, b], tmp_path / "m.npz")
+    assert common == pytest.approx(0.9)
+    monkeypatch.setattr(gm, "MODEL_PATH", tmp_path / "m.npz")
+    gm._weights.cache_clear()
+    try:
+        vec = {"first head only": [0.7, 0.0], "second head only": [0.0, 1.2], "neither head": [0.5, 1.0],
+               "both heads": [1.0, 1.5]}
+        model = gm.AgentTextModel(embed=lambda ts: np.array([vec[t] for t in ts], np.float32))
+        p = dict(zip(vec, model.proba(list(vec))))
+        alone = {t: (1 / (1 + np.exp(-(4 * x - 2))) >= 0.6) or (1 / (1 + np.exp(-(4 * y - 2))) >= 0.9) for t, (x, y) in vec.items()}
+        assert alone == {"first head only": True, "second head only": True, "neither head": False, "both heads": True}
+        assert {t: q >= model.threshold for t, q in p.items()} == alone
+    finally:
+        gm._weights.cache_clear()
+
+
+def test_synthetic_guard_training_texts_are_varied_and_disjoint():
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
+    import axtree_guard_synth as synth
+    pos, neg = synth.generate(2000, 500, seed=3)
+    assert len(pos) == 2000 and len(neg) == 500 and not set(pos) & set(neg)
+    assert sum("{goal}" in t for t in pos) > 100  # goal-word reuse is one of the kinds
+    assert sum(not any(w in t.lower() for w in ("ai", "agent", "assistant", "bot", "model", "llm")) for t in pos) > 300
+    assert sum(any(ch in t for ch in "áéíóúàèçäöüãõ") for t in neg) > 20  # other languages on the benign side too
+
+
+@pytest.mark.slow
+def test_packaged_guard_model_has_two_heads_and_spares_foreign_notices(engine):
+    """The stacked model keeps the session-4 head and adds the slot-template head; other-language privacy /
+    cookie notices (never trained on) stay below the threshold, off-task orders that name no machine are caught."""
+    from ctxprune.pruners.axtree_guard_model import _weights
+    model = engine.pruner("axtree").guard_model
+    assert _weights()[0].shape[0] == 2
+    benign = ["Esta web utiliza cookies para analizar el tráfico y personalizar los anuncios. Más información en nuestra política.",
+              "Wir nehmen den Datenschutz sehr ernst und verarbeiten Ihre Daten nur im Rahmen der gesetzlichen Bestimmungen.",
+              "Vous pouvez modifier votre mot de passe à tout moment depuis votre espace client."]
+    assert (model.proba(benign) < model.threshold).all()

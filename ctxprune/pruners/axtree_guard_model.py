@@ -24,14 +24,33 @@ MIN_WORDS = 5  # shorter texts (labels, links) are left to the rules
 
 
 @lru_cache(maxsize=1)
-def _weights() -> tuple[np.ndarray, float, float, int] | None:
-    """(coef, intercept, threshold, number of pattern features after the embedding)."""
+def _weights() -> tuple[np.ndarray, np.ndarray, float, int] | None:
+    """(coef: heads x inputs, intercept per head, threshold, number of pattern features after the embedding).
+
+    A file may hold several logistic heads (e.g. the session-4 model and the one trained on slot-template texts),
+    each shifted so that its own attack-free threshold maps to the common one: a text is flagged when any head
+    flags it, and the reported probability is the highest shifted one."""
     try:
         with resources.as_file(MODEL_PATH) as path, np.load(path) as z:
             n_feat = int(z["n_features"]) if "n_features" in z else 0
-            return z["coef"].astype(np.float32), float(z["intercept"]), float(z["threshold"]), n_feat
+            return (np.atleast_2d(z["coef"]).astype(np.float32), np.atleast_1d(z["intercept"]).astype(np.float32),
+                    float(z["threshold"]), n_feat)
     except FileNotFoundError:
         return None
+
+
+def merge_heads(files: list, out) -> float:
+    """Stack the heads of several weight files (same inputs) into one; returns the common threshold."""
+    zs = [np.load(f) for f in files]
+    assert len({int(z["n_features"]) for z in zs}) == 1, "heads must use the same inputs"
+    common = max(float(z["threshold"]) for z in zs)
+    logit = lambda q: np.log(q / (1 - q))  # noqa: E731
+    coef = np.vstack([np.atleast_2d(z["coef"]) for z in zs])
+    icpt = np.concatenate([np.atleast_1d(z["intercept"]) - logit(min(float(z["threshold"]), 0.999)) + logit(min(common, 0.999))
+                           for z in zs])
+    np.savez(out, coef=coef.astype(np.float32), intercept=icpt.astype(np.float32), threshold=np.float32(common),
+             n_features=zs[0]["n_features"])
+    return common
 
 
 def design(embed: Callable[[list[str]], np.ndarray], texts: list[str], n_feat: int) -> np.ndarray:
@@ -82,7 +101,7 @@ class AgentTextModel:
                 for part in windows(t):
                     owner.append(i)
                     parts.append(part)
-            z = design(self.embed, parts, n_feat) @ coef + intercept
+            z = (design(self.embed, parts, n_feat) @ coef.T + intercept).max(axis=1)
             p = np.zeros(len(new))
             np.maximum.at(p, np.array(owner), 1.0 / (1.0 + np.exp(-z)))
             fresh = dict(zip(new, p.tolist()))
