@@ -358,3 +358,12 @@ def test_request_validates_format_and_query():
         TableRequest(query="q", table={"columns": ["a"], "rows": [["1"]]}, format="html")
     with pytest.raises(ValueError):
         TableRequest(query="  ", table={"columns": ["a"], "rows": [["1"]]})
+
+
+def test_fill_table_keeps_a_must_column_whose_namesake_goes_first():
+    # column 2 repeats column 0's name; the caller marked column 2 (say a 'keep' value under the second "League")
+    p, q = np.array([0.1, 0.8, 0.05, 0.05]), np.full(6, 1 / 6)
+    cells, head = np.full((6, 4), 2.0), np.full(4, 1.0)
+    must = np.array([False, False, True, False])
+    got = fill_table(p, q, cells, head, 10, must, np.zeros(6, bool), twins=np.array([0, 1, 0, 3]))
+    assert 2 in got.columns and 0 in got.columns  # the must column, with the namesake it needs

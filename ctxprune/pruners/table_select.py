@@ -72,7 +72,9 @@ def fill_table(p: np.ndarray, q: np.ndarray, cell_tokens: np.ndarray, head_token
     row_order = np.argsort(-q, kind="stable")
     p_tot, q_tot = float(p.sum()) or 1.0, float(q.sum()) or 1.0
     best: SubTable | None = None
-    start = max(int(must_cols.sum()), min(min_cols, n_cols), 1)
+    # every prefix tried holds all must-keep columns (a must column's namesake may stand before it)
+    must_at = [i for i, j in enumerate(col_order) if must_cols[j]]
+    start = max(must_at[-1] + 1 if must_at else 0, min(min_cols, n_cols), 1)
     for k in range(start, n_cols + 1):
         cols = col_order[:k]
         first = min(cols)
