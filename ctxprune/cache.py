@@ -23,7 +23,8 @@ CACHE_VERSION = "1"  # bump when a change in the code changes what a cached resu
 def content_key(namespace: str, *parts: Any) -> str:
     """A stable content hash of JSON-serialisable parts, prefixed by namespace and cache version."""
     blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
-    return f"ctxprune:{CACHE_VERSION}:{namespace}:{hashlib.blake2b(blob.encode(), digest_size=16).hexdigest()}"
+    digest = hashlib.blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()  # JSON allows lone surrogates
+    return f"ctxprune:{CACHE_VERSION}:{namespace}:{digest}"
 
 
 class Cache(Protocol):

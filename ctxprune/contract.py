@@ -1,6 +1,7 @@
 """Request and result types shared by every kind, the library, the REST API and its OpenAPI schema."""
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
@@ -38,6 +39,43 @@ class Budget(BaseModel):
         return int(self.ratio * tokens_in)  # floor: the output must never exceed the ratio
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_surrogate(value: Any) -> bool:
+    todo = [value]  # iterative: a request may nest deeply (the depth limit is checked later, as a 422)
+    while todo:
+        v = todo.pop()
+        if isinstance(v, str):
+            if not v.isascii() and _SURROGATE.search(v):
+                return True
+        elif isinstance(v, dict):
+            todo.extend(v.values())
+        elif isinstance(v, list):
+            todo.extend(v)
+    return False
+
+
+def _replace_surrogates(value: Any) -> Any:
+    """A copy with every lone surrogate replaced; ``value`` itself when it holds none (the usual case)."""
+    if not _has_surrogate(value):
+        return value
+
+    def fix(v: Any) -> Any:
+        if isinstance(v, str):
+            return _SURROGATE.sub("\ufffd", v)
+        if isinstance(v, dict):
+            return {k: fix(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [fix(x) for x in v]
+        return v
+
+    try:
+        return fix(value)
+    except RecursionError:  # too deep to copy: left as is, the size/depth checks reject it
+        return value
+
+
 class PruneRequest(BaseModel):
     """Fields every kind accepts."""
 
@@ -47,6 +85,13 @@ class PruneRequest(BaseModel):
     keep: list[str] = Field(default_factory=list, max_length=MAX_KEEP_STRINGS,
                             description="strings that must survive verbatim wherever they occur")
     scorer: str | None = Field(None, description="relevance scorer by name (default from settings)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_lone_surrogates(cls, data: Any) -> Any:
+        """JSON may carry a lone UTF-16 surrogate (half of a cut emoji); no tokenizer or UTF-8 writer takes
+        one, so it becomes U+FFFD here, as tiktoken would read it, instead of failing deep inside a pruner."""
+        return _replace_surrogates(data)
 
     @field_validator("keep")
     @classmethod

@@ -49,7 +49,7 @@ class TokenCounter:
             return 0, []
         ids = np.asarray(self.encode("\n".join(lines)), dtype=np.int64)
         token_starts = np.cumsum(self._token_bytes()[ids]) - self._token_bytes()[ids]
-        line_bytes = np.fromiter((len(line.encode("utf-8")) + 1 for line in lines), dtype=np.int64, count=len(lines))
+        line_bytes = np.fromiter((len(_utf8(line)) + 1 for line in lines), dtype=np.int64, count=len(lines))
         line_starts = np.cumsum(line_bytes) - line_bytes
         owner = np.searchsorted(line_starts, token_starts, side="right") - 1
         return len(ids), np.bincount(owner, minlength=len(lines)).tolist()
@@ -73,7 +73,9 @@ class LineTally:
     tiktoken splits text into pieces that never run past a line break, so a line followed by a
     newline costs the same wherever it stands: ``count("\\n".join(lines))`` is the sum of
     ``count(line + "\\n")`` over all lines but the last, plus ``count(last)``. Lines not seen before
-    (shortened ancestors, markers) are counted once and remembered. Used while a selection is
+    (shortened ancestors, markers) are counted once and remembered. It assumes no line is blank
+    (``"\\n\\n"`` is one piece; axtree parsing drops blank lines, and the exact count of the chosen text
+    catches any case it misses). Used while a selection is
     being fitted to a budget (many renderings of the same lines); the final text is counted whole.
     """
 
@@ -93,6 +95,12 @@ class LineTally:
                 n = known[line] = count(line + "\n")
             total += n
         return total + count(lines[-1])
+
+
+def _utf8(text: str) -> bytes:
+    """UTF-8 bytes, with the length tiktoken sees: it reads a lone surrogate (valid in JSON, not in UTF-8) as U+FFFD,
+    three bytes, as many as ``surrogatepass`` writes."""
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _byte_length(enc, token: int) -> int:

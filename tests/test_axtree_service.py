@@ -83,3 +83,12 @@ def test_json_tree_and_guard_off_over_rest(client):
     r = client.post("/v1/prune/axtree", json={"goal": "laptops", "axtree": tree, "budget": {"max_tokens": 400}})
     body = r.json()
     assert body["removed_injections"] and "password" not in body["axtree"] and "[3] link 'Laptops'" in body["axtree"]
+
+
+def test_a_lone_surrogate_in_the_tree_is_not_a_500(client):
+    """JSON may carry a lone UTF-16 surrogate ("\\ud83d" from a cut emoji); it must be pruned like any text."""
+    body = '{"goal": "buy a laptop", "axtree": "[1] RootWebArea \'Shop \\ud83d\'\\n\\t[2] link \'Laptops\'\\n\\t[3] link \'Phones\'",' \
+           ' "budget": {"ratio": 0.6}}'
+    r = client.post("/v1/prune/axtree", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    assert r.json()["stats"]["tokens_in"] > 0

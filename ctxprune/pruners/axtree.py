@@ -213,7 +213,7 @@ class AxTreePruner(Pruner):
         # what the lines left is spent after the markers are placed (one top-up pass for both)
         marked_text, marked_tokens, marked = self._with_markers(req, nodes, sel, removed, limit, tokens, text, count)
         spare = limit - marked_tokens
-        if marked and spare > 2:  # the markers took less than their share: give the rest to lines
+        if spare > 2:  # what the lines and markers left (all of it when no marker fits) goes to more lines
             selector.extend(sel, scores, tokens + spare, tokens, power, skip=removed)
             text, tokens = fit(nodes, sel, scores, must, tokens + spare, count, markers=False, skip=removed)
             marked_text, marked_tokens, _ = self._with_markers(req, nodes, sel, removed, limit, tokens, text, count,

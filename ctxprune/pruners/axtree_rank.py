@@ -180,8 +180,9 @@ def probability(x: np.ndarray, model: Model) -> np.ndarray:
         if len(x) <= FOREST_MAX_LINES:
             return axtree_forest.predict(x, model.forest)
         top = np.argpartition(x[:, FEATURES.index("log_rank")], FOREST_MAX_LINES)[:FOREST_MAX_LINES]
-        out = np.zeros(len(x))
-        out[top] = axtree_forest.predict(x[top], model.forest)
+        scored = axtree_forest.predict(x[top], model.forest)
+        out = np.full(len(x), float(scored.min()))  # the rest rank below every scored line, the hand score orders them
+        out[top] = scored
         return out
     z = ((x - model.mean) / model.scale) @ model.coef + model.intercept
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
