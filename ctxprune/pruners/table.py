@@ -61,8 +61,8 @@ class TableWeights:
     dense_floor: float = 0.2  # smallest cosine range the row embedding scores are scaled over (_spread)
     twins: bool = True  # a repeated column name is kept only with its first namesake (table_select.with_twins)
     kin_q: float = 1.5  # rows sharing (non-numeric) values with the best row: q + kin_q x median q x share of equal cells
-    calibrated_p: float = -1.0
-    tie_q: float = 0.5  # rows matching the question's conditions as well as the best row: q at least this share of its
+    calibrated_p: float = -1.0  # share of the calibrated model in the column weights; < 0: the same as for rows (lam)
+    tie_q: float = 0.5  # rows matching the question's conditions as well as the best row: q at least this share of the best's
     neighbour_q: float = 0.3  # before / after / next questions: a row's q is at least this share of its neighbours'
     top_up: int = 24  # exact counts spent adding left-out rows / columns into the budget's remainder (0: off)
 
