@@ -153,14 +153,20 @@ def windows(text: str, size: int = 40) -> list[str]:
     return out
 
 
+_CUES_LOWER = {kind: [(re.compile(pat.pattern, pat.flags & ~re.IGNORECASE), w) for pat, w in pats]
+               for kind, pats in CUES.items()}  # every CUES pattern is re.I with lower-case literals (tested)
+
+
 def judge_window(text: str) -> Verdict:
     cues, score = [], 0.0
     # other languages, tool-call mimicry, obfuscation, steering, account harm: only where a trigger word is
     low = text.lower()
     extra = EXTRA_TRIGGER.search(low) is not None
     foreign = ML_TRIGGER.search(low) is not None
+    # the case-blind cues, case-sensitive on the lower-cased text: the same matches, ~3x faster (as the gate)
+    cues_here, searched = (_CUES_LOWER, low) if len(low) == len(text) else (CUES, text)
     for kind in KINDS:
-        hits = [w for pat, w in CUES.get(kind, ()) if pat.search(text)]
+        hits = [w for pat, w in cues_here.get(kind, ()) if pat.search(searched)]
         if extra:
             hits += [w for pat, w in CUES_EXTRA.get(kind, ()) if pat.search(low)]
         if foreign:
