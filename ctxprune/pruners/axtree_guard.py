@@ -153,7 +153,12 @@ def windows(text: str, size: int = 40) -> list[str]:
     return out
 
 
-_CUES_LOWER = {kind: [(re.compile(pat.pattern, pat.flags & ~re.IGNORECASE), w) for pat, w in pats]
+def for_lower_case(pat: re.Pattern) -> re.Pattern:
+    """A case-blind pattern made case-sensitive, for lower-cased text: the same matches, ~3-4x faster in ``re``."""
+    return re.compile(pat.pattern, pat.flags & ~re.IGNORECASE)
+
+
+_CUES_LOWER = {kind: [(for_lower_case(pat), w) for pat, w in pats]
                for kind, pats in CUES.items()}  # every CUES pattern is re.I with lower-case literals (tested)
 
 
@@ -191,7 +196,7 @@ def passes_gate(text: str) -> bool:
     return _GATE.search(text) is not None or not text.isascii() and _GATE_CJK.search(text) is not None
 
 
-_GATE_LOWER = re.compile(_GATE.pattern, _GATE.flags & ~re.IGNORECASE)
+_GATE_LOWER = for_lower_case(_GATE)
 
 
 def gated(texts: list[str]) -> set[int]:

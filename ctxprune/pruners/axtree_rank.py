@@ -26,9 +26,11 @@ import numpy as np
 
 from ctxprune.pruners import axtree_forest
 from ctxprune.pruners.axtree_parse import Node
+from ctxprune.scoring.base import minmax
 
 MODEL_PATH = resources.files("ctxprune") / "_data" / "axtree_rank_forest.npz"
-#: a forest scores at most this many lines per page, the best by relevance rank (the others get 0):
+#: a forest scores at most this many lines per page, the best by relevance rank (the others get the lowest of
+#: theirs):
 #: bounds the cost on huge trees; dev pages have < 1,000 lines, so it never cuts there
 FOREST_MAX_LINES = 1000
 
@@ -166,12 +168,7 @@ def dense_columns(n: int, top: np.ndarray, cosine: np.ndarray, static: np.ndarra
     r = np.empty(len(top))
     r[np.argsort(-cosine, kind="stable")] = np.arange(len(top))
     out[top, 1] = np.log1p(r)
-
-    def scaled(v: np.ndarray) -> np.ndarray:
-        span = float(v.max() - v.min())
-        return (v - v.min()) / span if span > 1e-9 else np.zeros(len(v))
-
-    out[top, 2] = scaled(cosine) - scaled(static[top])
+    out[top, 2] = minmax(cosine) - minmax(static[top])
     return out
 
 
