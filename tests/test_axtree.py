@@ -357,6 +357,25 @@ def test_pruner_budget_contract_and_reports(engine):
 
 
 @pytest.mark.slow
+def test_a_failed_embedding_prefetch_costs_only_the_cache(engine, monkeypatch):
+    """The lines' embeddings are prefetched beside the guard; should that fail, scoring embeds them itself."""
+    req = {"goal": "add the gaming laptop to the cart", "axtree": TREE, "budget": {"ratio": 0.5}}
+    want = engine.prune("axtree", req, use_cache=False)
+    scorer = engine.pruner("axtree").scorer
+    calls = []
+
+    def broken(nodes):
+        calls.append(len(nodes))
+        raise RuntimeError("prefetch broke")
+
+    monkeypatch.setattr(scorer, "prefetch", broken)
+    engine.clear_caches()
+    got = engine.prune("axtree", req, use_cache=False)
+    assert calls == [len(TREE.split("\n"))]
+    assert got.axtree == want.axtree and got.stats.tokens_in == want.stats.tokens_in
+
+
+@pytest.mark.slow
 def test_pruner_falls_back_unchanged_when_it_cannot_shrink(engine):
     res = engine.prune("axtree", {"goal": "laptops", "axtree": TREE, "budget": {"ratio": 1.0}})
     assert res.axtree == TREE and res.stats.extra["fallback"]

@@ -10,6 +10,7 @@ is returned unchanged and ``stats.extra["fallback"]`` says why.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
 import numpy as np
@@ -31,6 +32,15 @@ MAX_TREE_CHARS = 4_000_000
 MAX_JSON_NODES = 50_000
 MAX_JSON_DEPTH = 256
 LINE_CACHE = 200_000  # token counts of shortened lines kept between requests
+# Counting the tree's tokens (tiktoken) and tokenising its lines for the static embeddings (HF tokenizers)
+# run in native code that releases the GIL, so they overlap the guard, which is Python.
+_OVERLAP = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ctxprune-axtree")
+
+
+def _settle(prefetch: Future | None) -> None:
+    """Wait for a cache prefetch; its failure costs only the cache (``score`` embeds, and raises, itself)."""
+    if prefetch is not None and prefetch.exception() is not None:
+        log.debug("axtree embedding prefetch failed", exc_info=prefetch.exception())
 
 
 class _Fits(Exception):
@@ -157,10 +167,15 @@ class AxTreePruner(Pruner):
     # ---------------------------------------------------------------- run
     def run(self, req: AxTreeRequest) -> AxTreeResult:
         nodes = self.parse(req.axtree)
-        tokens_in, line_tokens = self.counter.count_lines([n.line for n in nodes])
-        limit = req.budget.limit(tokens_in) if req.budget else None
+        counted = _OVERLAP.submit(self.counter.count_lines, [n.line for n in nodes])
+        prefetched = _OVERLAP.submit(self.scorer.prefetch, nodes) if req.guard else None
         must = self.must_keep(nodes, req.keep)
-        removals, removed, blanked = self.apply_guard(nodes, must) if req.guard else ([], set(), set())
+        try:
+            removals, removed, blanked = self.apply_guard(nodes, must) if req.guard else ([], set(), set())
+        finally:  # the nodes are changed below: the prefetch must be done reading them
+            _settle(prefetched)
+        tokens_in, line_tokens = counted.result()
+        limit = req.budget.limit(tokens_in) if req.budget else None
         for j in blanked:  # the text of a large container that carried an attack is dropped, its children stay
             nodes[j].line, nodes[j].name, nodes[j].props = short_line(nodes[j]), "", ""
             line_tokens[j] = self.counter.count(nodes[j].line + "\n")

@@ -239,6 +239,10 @@ class AxScorer:
         cols = rank.dense_columns(len(nodes), top, cos, parts["static"], dense_top)
         return np.hstack([x, cols[:, list(dense_cols)]])
 
+    def prefetch(self, nodes: list[Node]) -> None:
+        """Embed the lines' texts ahead of ``score`` so they are cached by then (see ``AxTreePruner.run``)."""
+        self.hub.get("static").embed(line_texts(nodes, self.w.max_chars))
+
     def score(self, goal: str, history: list[str], nodes: list[Node],
               exclude: set[int] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Final score per line; ``exclude``d lines (removed by the guard) score -1 and lend nothing."""
