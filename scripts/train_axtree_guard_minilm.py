@@ -19,6 +19,10 @@ halves and the human look-alikes, plus --margin. Floor (wordllama probability a 
 threshold set on half A + rag/memory first halves + look-alikes, and false alarms on half B, rag/memory second
 halves, benign4, benign_c and a few other-language checks; writes nothing.
 
+Shipped (session 7; ~20 s with the embeddings cached in --cache, ~3 min without):
+  python scripts/train_axtree_guard_minilm.py --no-scale --C 1 --menus 6000 --real-neg-weight 5 --no-features --min-words 8 --k 8
+Choice of the recipe: --val fresh4,red_a (see docs/axtree.md, "Session 7").
+
 usage: python scripts/train_axtree_guard_minilm.py [--synth 8000] [--C 1] [--k 16] [--val fresh4,red_a]
 """
 import argparse
