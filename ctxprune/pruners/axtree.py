@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ctxprune.contract import NonBlankStr, PruneRequest, PruneResult, Stats, Unit
 from ctxprune.pruners.axtree_guard import Removal, find_injections, judge
-from ctxprune.pruners.axtree_guard_model import AgentTextModel
+from ctxprune.pruners.axtree_guard_model import AgentTextModel, DenseAgentTextHead
 from ctxprune.pruners.axtree_parse import Node, parse_json, parse_text, short_line
 from ctxprune.pruners.axtree_score import AxScorer, clear_words_cache
 from ctxprune.pruners.axtree_select import FULL, Selection, Selector, fit, place_markers, pruned_runs, render
@@ -121,7 +121,14 @@ class AxTreePruner(Pruner):
         super().__init__(*args, **kwargs)
         self.scorer = AxScorer(self.hub)
         self.guard_model = AgentTextModel(lambda texts: self.hub.get("static").embed(texts))
+        # the MiniLM second stage for the few most suspicious texts the cheap path let pass (settings: axtree_guard_minilm)
+        self.guard_dense = (DenseAgentTextHead(lambda texts: self.hub.get("dense").embed(texts),
+                                               lambda: self.hub.get("dense").model_id)
+                            if getattr(self.settings, "axtree_guard_minilm", True) else None)
         self._line_tokens: dict[str, int] = {}
+
+    def model_ids(self) -> list[str]:
+        return [*super().model_ids(), f"guard-minilm-{int(self.guard_dense is not None)}"]
 
     # ---------------------------------------------------------------- parse + guard
     @staticmethod
@@ -136,7 +143,7 @@ class AxTreePruner(Pruner):
 
     def apply_guard(self, nodes: list[Node], must: set[int]) -> tuple[list[Removal], set[int], set[int]]:
         """(removals, removed lines, lines whose text the guard blanked to bid + role)."""
-        removals = find_injections(nodes, protected=must, model=self.guard_model)
+        removals = find_injections(nodes, protected=must, model=self.guard_model, dense=self.guard_dense)
         removed = {j for r in removals if not r.shortened for j in r.lines}
         blanked = {j for r in removals if r.shortened for j in r.lines}
         return removals, removed, blanked
@@ -163,6 +170,8 @@ class AxTreePruner(Pruner):
         clear_words_cache()
         judge.cache_clear()
         self.guard_model.clear()
+        if self.guard_dense is not None:
+            self.guard_dense.clear()
 
     # ---------------------------------------------------------------- run
     def run(self, req: AxTreeRequest) -> AxTreeResult:

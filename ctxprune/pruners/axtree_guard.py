@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from ctxprune.pruners.axtree_guard_lexicon import (ADDRESS_IN, CUES_EXTRA, CUES_ML, EXTRA_TRIGGER, GATE_CHARS, GATE_SPACED,
                                                   GATE_WORDS, ML_TRIGGER, NON_LATIN, SECRET_WORD, TOOLCALL_RE, joined_up)
-from ctxprune.pruners.axtree_guard_model import MIN_WORDS, AgentTextModel
+from ctxprune.pruners.axtree_guard_model import DENSE_MAX_WORDS, MIN_WORDS, AgentTextModel, DenseAgentTextHead
 from ctxprune.pruners.axtree_parse import Node, subtree
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,8 @@ class Verdict:
     def reason(self) -> str:
         if self.cues and self.cues[0].startswith("learned:"):
             return f"speaks to the agent: learned model (p={self.cues[0].split(':')[1]})"
+        if self.cues and self.cues[0].startswith("minilm:"):
+            return f"speaks to the agent: sentence model (MiniLM, p={self.cues[0].split(':')[1]})"
         names = sorted({c.split(":")[0] for c in self.cues if self._w(c) > 0})
         return "speaks to the agent: " + ", ".join(names)
 
@@ -282,8 +284,14 @@ def _wrapper(nodes: list[Node], i: int, max_lines: int) -> int:
     return top
 
 
-def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int]) -> dict[int, float]:
-    """Lines the learned model flags (5+ words), with their probability."""
+def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int],
+                dense: DenseAgentTextHead | None = None, ruled: set[int] | None = None,
+                stats: dict | None = None) -> dict[int, str]:
+    """Lines the learned models flag (5+ words), with their cue (``learned:p`` or ``minilm:p``).
+
+    Cascade: every candidate text gets the cheap wordllama heads; of the texts they do not flag (nor the rules,
+    ``ruled``), only the ``dense.k`` most suspicious distinct ones whose cheap probability reaches ``dense.floor``
+    get a MiniLM embedding and the sentence head's verdict, so the dense cost per page is bounded."""
     if model is None or not model.available:
         return {}
     cand = [i for i, t in enumerate(texts) if i not in skip and len(t.split()) >= MIN_WORDS]
@@ -294,25 +302,57 @@ def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int]) 
     except Exception:  # the learned opinion is extra: without it the rules still guard the page
         log.exception("axtree guard model failed; rules only for this request")
         return {}
-    return {i: float(q) for i, q in zip(cand, p) if q >= model.threshold}
+    thr = model.threshold
+    out = {i: f"learned:{q:.2f}" for i, q in zip(cand, p) if q >= thr}
+    if dense is None or not dense.available:
+        return out
+    w = dense.weights
+    ruled = ruled or set()
+    best: dict[str, float] = {}
+    for i, q in zip(cand, p):
+        if q < thr and q >= w.floor and i not in ruled:
+            t = texts[i]
+            if not w.min_words <= len(t.split()) <= DENSE_MAX_WORDS:
+                continue
+            if q > best.get(t, -1.0):
+                best[t] = q
+    top = sorted(best, key=lambda t: (-best[t], t))[:w.k]
+    if stats is not None:
+        stats["dense_texts"] = len(top)
+    if not top:
+        return out
+    try:
+        pd = dense.proba(top)
+    except Exception:
+        log.exception("axtree guard MiniLM head failed; cheap path only for this request")
+        return out
+    hit = {t: q for t, q in zip(top, pd) if q >= dense.threshold}
+    if hit:
+        for i in cand:
+            if i not in out and i not in ruled and texts[i] in hit:
+                out[i] = f"minilm:{hit[texts[i]]:.2f}"
+    return out
 
 
 def find_injections(nodes: list[Node], protected: set[int] | None = None, max_wrapper: int = 12,
-                    large_share: float = 0.3, model: AgentTextModel | None = None) -> list[Removal]:
-    """Removals (whole subtrees) for every node whose own text is an attack (rules, or the model when given)."""
+                    large_share: float = 0.3, model: AgentTextModel | None = None,
+                    dense: DenseAgentTextHead | None = None, stats: dict | None = None) -> list[Removal]:
+    """Removals (whole subtrees) for every node whose own text is an attack (rules, or the models when given)."""
     protected = protected or set()
     n_lines = max(1, len(nodes))
     gone: set[int] = set()
     out: list[Removal] = []
     texts = [node_text(n) for n in nodes]
     through = gated(texts)
-    learned = model_flags(texts, model, protected)
+    # the rules' verdicts first (cached per text), so the MiniLM stage spends its K texts on what they let pass
+    ruled = {i for i in through if i not in protected and judge(texts[i], gate=False) is not None} if dense else None
+    learned = model_flags(texts, model, protected, dense, ruled, stats)
     for n in nodes:
         if n.index in gone or n.index in protected or (n.index not in through and n.index not in learned):
             continue
         v = judge(texts[n.index], gate=False) if n.index in through else None
         if v is None and n.index in learned:
-            v = Verdict(2.0, [f"learned:{learned[n.index]:.2f}"], texts[n.index][:500])
+            v = Verdict(2.0, [learned[n.index]], texts[n.index][:500])
         if v is None:
             continue
         own = subtree(nodes, n.index)

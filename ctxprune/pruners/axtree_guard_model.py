@@ -9,13 +9,16 @@ not dilute a message, nor combine words from far apart).
 """
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from importlib import resources
 from typing import Callable
 
 import numpy as np
 
-from ctxprune.pruners.axtree_guard_features import features
+from ctxprune.pruners.axtree_guard_features import NAMES, features
+
+log = logging.getLogger(__name__)
 
 CACHED_TEXT_CHARS = 2_000  # longer texts (a root naming the whole page) are scored, not kept
 
@@ -102,6 +105,117 @@ class AgentTextModel:
                     owner.append(i)
                     parts.append(part)
             z = (design(self.embed, parts, n_feat) @ coef.T + intercept).max(axis=1)
+            p = np.zeros(len(new))
+            np.maximum.at(p, np.array(owner), 1.0 / (1.0 + np.exp(-z)))
+            fresh = dict(zip(new, p.tolist()))
+            known.update(fresh)
+            if len(seen) + len(new) > self._cache_size:
+                seen.clear()
+            seen.update((t, q) for t, q in fresh.items() if len(t) <= CACHED_TEXT_CHARS)
+        return np.array([known[t] for t in texts])
+
+
+# ------------------------------------------------------------------ session 7: a MiniLM sentence head (cascade)
+DENSE_PATH = resources.files("ctxprune") / "_data" / "axtree_guard_minilm.npz"
+# longer texts (navigation menus, page roots) are left to the cheap path: their 40-word windows of link names
+# look like anything to a sentence model, and an injected message is a short text of its own
+DENSE_MAX_WORDS = 80
+
+
+class DenseHeadWeights:
+    """A logistic head over a sentence embedding (+ the pattern features), read with numpy.
+
+    The file names the embedding model, its width and the pattern features in order; a file whose names
+    differ from ``axtree_guard_features.NAMES`` (the bits would mean other things) is refused."""
+
+    def __init__(self, path):
+        with np.load(path) as z:
+            self.coef = np.asarray(z["coef"], dtype=np.float32).ravel()
+            self.intercept = float(z["intercept"])
+            self.threshold = float(z["threshold"])
+            self.embedding = str(z["embedding"])
+            self.dim = int(z["dim"])
+            self.names = [str(x) for x in z["feature_names"]]
+            self.k = int(z["k"])
+            self.floor = float(z["floor"])
+            self.min_words = int(z["min_words"]) if "min_words" in z else MIN_WORDS
+        if self.names and self.names != list(NAMES):
+            raise ValueError(f"{path}: pattern features {self.names[:3]}... differ from this version's "
+                             f"({len(NAMES)} features: {NAMES[:3]}...); retrain the head")
+        if self.coef.shape[0] != self.dim + len(self.names):
+            raise ValueError(f"{path}: {self.coef.shape[0]} weights for {self.dim} embedding + {len(self.names)} features")
+
+
+@lru_cache(maxsize=1)
+def _dense_weights() -> DenseHeadWeights | None:
+    try:
+        with resources.as_file(DENSE_PATH) as path:
+            return DenseHeadWeights(path)
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError) as exc:  # a stale or foreign file: the head is off, the rest of the guard runs
+        log.error("axtree guard MiniLM head refused: %s", exc)
+        return None
+
+
+class DenseAgentTextHead:
+    """Second stage of the guard's learned opinion: a MiniLM sentence embedding of the few texts the cheap path
+    (rules + wordllama heads) found most suspicious but did not flag; ``proba(texts)`` -> probability per text
+    (max over its windows). Embeddings go through the project's Embedder (a text seen before costs nothing)."""
+
+    def __init__(self, embed: Callable[[list[str]], np.ndarray], model_id: Callable[[], str] | None = None,
+                 weights: DenseHeadWeights | None = None, cache_size: int = 100_000):
+        self.embed = embed
+        self._model_id = model_id
+        self._given = weights
+        self._seen: dict[str, float] = {}
+        self._cache_size = cache_size
+        self._ok: bool | None = None
+
+    @property
+    def weights(self) -> DenseHeadWeights | None:
+        return self._given if self._given is not None else _dense_weights()
+
+    def clear(self) -> None:
+        self._seen.clear()
+
+    @property
+    def available(self) -> bool:
+        w = self.weights
+        if w is None:
+            return False
+        if self._ok is None:  # another dense model configured (a local folder): its vectors are not the head's inputs
+            mid = self._model_id() if self._model_id else w.embedding
+            self._ok = mid.split("@")[0].split("/")[0] == w.embedding
+            if not self._ok:
+                log.warning("axtree guard MiniLM head off: trained on %s, the dense model is %s", w.embedding, mid)
+        return self._ok
+
+    @property
+    def threshold(self) -> float:
+        w = self.weights
+        return w.threshold if w else 1.0
+
+    def proba(self, texts: list[str]) -> np.ndarray:
+        w = self.weights
+        out = np.zeros(len(texts))
+        if w is None or not texts:
+            return out
+        seen = self._seen
+        known = {t: seen.get(t) for t in set(texts)}
+        new = sorted(t for t, p in known.items() if p is None)
+        if new:
+            owner, parts = [], []
+            for i, t in enumerate(new):
+                for part in windows(t):
+                    owner.append(i)
+                    parts.append(part)
+            x = np.nan_to_num(np.asarray(self.embed(parts), dtype=np.float32))
+            if x.shape[1] != w.dim:
+                raise ValueError(f"embedding width {x.shape[1]}, the head expects {w.dim}")
+            if w.names:
+                x = np.hstack([x, features(parts)])
+            z = x @ w.coef + w.intercept
             p = np.zeros(len(new))
             np.maximum.at(p, np.array(owner), 1.0 / (1.0 + np.exp(-z)))
             fresh = dict(zip(new, p.tolist()))
