@@ -30,7 +30,7 @@ from ctxprune.pruners.table_describe_llm import Described, LLMDescriber
 from ctxprune.pruners.table_parse import Table, TableInput, TableOut, TableRequest, TableResult, cell_text, parse_table
 from ctxprune.pruners.table_render import pipe_text, render
 from ctxprune.pruners.table_rows import (QuestionShape, condition_matrix, edge_rows, extreme_rows, question_shape,
-                                         kinship, row_text, value_codes, spread_neighbours, without_operands)
+                                         blank_in_rows, kinship, row_text, value_codes, spread_neighbours, without_operands)
 from ctxprune.pruners.table_sparse import bm25_vectorised
 from ctxprune.pruners.table_select import SubTable, fill_table, softmax_weights, top_up
 from ctxprune.scoring import minmax
@@ -65,6 +65,8 @@ class TableWeights:
     tie_q: float = 0.5  # rows matching the question's conditions as well as the best row: q at least this share of the best's
     neighbour_q: float = 0.3  # before / after / next questions: a row's q is at least this share of its neighbours'
     top_up: int = 24  # exact counts spent adding left-out rows / columns into the budget's remainder (0: off)
+    blank_p: float = 1.0  # p of a column whose cells in the best rows (by q) are all placeholders is scaled by this
+    blank_rows: int = 3  # how many of the best rows blank_p looks at
 
 
 def _approx_cells(t: TableInput) -> int:
@@ -137,6 +139,7 @@ class Scores:
     row_x: np.ndarray | None = None
     described: Described | None = None  # the LLM describer's outcome, when it is on (table_describe_llm)
     codes: np.ndarray | None = None  # (rows, columns) value codes (table_rows.value_codes), for kinship
+    text: list[list[str]] | None = None  # the table's text cells (for blank_p)
 
 
 class TablePruner(Pruner):
@@ -184,7 +187,7 @@ class TablePruner(Pruner):
         row, row_x = self._row_scores(query, table, cond, shape, (cols, col))
         codes = value_codes(table.text, table.n_cols, [c.kind in ("number", "money") for c in cols]) \
             if self.weights.kin_q else None
-        return Scores(cols, col, cluster, key, row, shape, col_x, row_x, described, codes)
+        return Scores(cols, col, cluster, key, row, shape, col_x, row_x, described, codes, table.text)
 
     @staticmethod
     def _row_texts(table: Table) -> list[str]:
@@ -252,6 +255,9 @@ class TablePruner(Pruner):
         if w.kin_q and sc.codes is not None and len(q) > 2:
             top = int(np.argmax(q))
             q = q + w.kin_q * float(np.median(q)) * kinship(sc.codes, top)
+        if w.blank_p != 1.0 and sc.text and len(p) > 1 and len(q):
+            p = p * np.where(blank_in_rows(sc.text, np.argsort(-q, kind="stable")[: w.blank_rows], len(p)),
+                             w.blank_p, 1.0)
         return p, q
 
     def _softmax_pq(self, sc: Scores) -> tuple[np.ndarray, np.ndarray]:
