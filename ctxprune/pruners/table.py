@@ -333,10 +333,12 @@ class TablePruner(Pruner):
         sc = self.score(req.query, table, req.scorer)
         must_cols, must_rows = self._must_keep(table, req.keep)
         exceeded = False
+        est = (cells, head) if estimated else None
         if limit is None:
             sub = self.adaptive(sc, table.n_rows)
-            sub.columns = sorted(set(sub.columns) | set(np.flatnonzero(must_cols).tolist()))
-            sub.rows = sorted(set(sub.rows) | set(np.flatnonzero(must_rows).tolist()))
+            cols = sorted(set(sub.columns) | set(np.flatnonzero(must_cols).tolist()))
+            rows = sorted(set(sub.rows) | set(np.flatnonzero(must_rows).tolist()))
+            out_cols, out_rows, tokens_out = self._project(table, cols, rows, est)
         else:
             p, q = self.weights_pq(sc)
             share = self.weights.cell_cap * req.budget.ratio if req.budget.ratio else None
@@ -344,12 +346,19 @@ class TablePruner(Pruner):
             twins = first_namesakes(table.columns) if self.weights.twins else None
             sub = fill_table(p, q, cells, head, limit, must_cols, must_rows, max_cells=max_cells, lead=lead,
                              head_lead=head_lead, twins=twins)
-            exceeded = sub.exceeded
-        cols = sorted(sub.columns, key=lambda j: j)
-        rows = sorted(sub.rows)
-        est = (cells, head) if estimated else None
+            cols, rows, out_cols, out_rows, tokens_out, exceeded = self._finish(
+                table, sc, sub, p, q, cells, head, limit, must_rows, max_cells, twins, est)
+        return self._result(req, table, sc, cols, rows, out_cols, out_rows, tokens_in, tokens_out, limit,
+                            exceeded, must_cols, must_rows, estimated)
+
+    def _finish(self, table: Table, sc: Scores, sub: SubTable, p: np.ndarray, q: np.ndarray, cells: np.ndarray,
+                head: np.ndarray, limit: int, must_rows: np.ndarray, max_cells: int | None, twins: np.ndarray | None,
+                est: tuple[np.ndarray, np.ndarray] | None) -> tuple[list[int], list[int], list, list[list], int, bool]:
+        """A chosen sub-table recounted exactly (the worst rows dropped while joins overrun ``limit``), then topped up."""
+        exceeded = sub.exceeded
+        cols, rows = sorted(sub.columns), sorted(sub.rows)
         out_cols, out_rows, tokens_out = self._project(table, cols, rows, est)
-        while limit is not None and tokens_out > limit and rows:  # joins may cost a token more than estimated
+        while tokens_out > limit and rows:  # joins may cost a token more than estimated
             removable = sorted((i for i in rows if not must_rows[i]), key=lambda i: sc.row[i])
             if not removable or len(rows) == 1:
                 exceeded = True
@@ -362,14 +371,13 @@ class TablePruner(Pruner):
                     break
             rows = [i for i in rows if i not in drop]
             out_cols, out_rows, tokens_out = self._project(table, cols, rows, est)
-        if limit is not None and self.weights.top_up and not estimated and not exceeded:
+        if self.weights.top_up and est is None and not exceeded:
             def count(cs: list[int], rs: list[int]) -> int:
                 return self._project(table, cs, rs)[2]
             cols, rows, tokens_out = top_up(p, q, cols, rows, tokens_out, limit, count, cells, head, max_cells,
                                             tries=self.weights.top_up, twins=twins)
             out_cols, out_rows, _ = self._project(table, cols, rows)
-        return self._result(req, table, sc, cols, rows, out_cols, out_rows, tokens_in, tokens_out, limit,
-                            exceeded, must_cols, must_rows, estimated)
+        return cols, rows, out_cols, out_rows, tokens_out, exceeded
 
     def _project(self, table: Table, cols: list[int], rows: list[int],
                  est: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[list, list[list], int]:
