@@ -65,8 +65,8 @@ class TableWeights:
     tie_q: float = 0.5  # rows matching the question's conditions as well as the best row: q at least this share of the best's
     neighbour_q: float = 0.3  # before / after / next questions: a row's q is at least this share of its neighbours'
     top_up: int = 24  # exact counts spent adding left-out rows / columns into the budget's remainder (0: off)
-    blank_p: float = 1.0  # p of a column whose cells in the best rows (by q) are all placeholders is scaled by this
-    blank_rows: int = 3  # how many of the best rows blank_p looks at
+    blank_p: float = 0.2  # p of a column whose cells in the best rows (by q) are all placeholders is scaled by this
+    blank_rows: int = 2  # how many of the best rows blank_p looks at (1: only the best row)
 
 
 def _approx_cells(t: TableInput) -> int:
@@ -255,7 +255,7 @@ class TablePruner(Pruner):
         if w.kin_q and sc.codes is not None and len(q) > 2:
             top = int(np.argmax(q))
             q = q + w.kin_q * float(np.median(q)) * kinship(sc.codes, top)
-        if w.blank_p != 1.0 and sc.text and len(p) > 1 and len(q):
+        if w.blank_p != 1.0 and sc.text and len(p) > 1 and len(q):  # a column blank where the answer is cannot hold it
             p = p * np.where(blank_in_rows(sc.text, np.argsort(-q, kind="stable")[: w.blank_rows], len(p)),
                              w.blank_p, 1.0)
         return p, q
