@@ -374,5 +374,6 @@ def test_answer_target_reads_an_asked_work_as_the_title_column():
                                                   rows=[["2016", "Closure", "Ana", "-"]] * 3)))
     assert tc.answer_target("What films did Stephanie Beatriz appear in during 2016?", cols).tolist() == [0, 1, 0, 0]
     assert tc.answer_target("which song was released first?", cols).tolist() == [0, 1, 0, 0]
+    assert tc.answer_target("What movies did he act in?", cols).tolist() == [0, 1, 0, 0]  # "movies" stems to movy
     assert tc.answer_target("In what movie did she play Ana, and what year was it?", cols).tolist() == [1, 1, 0, 0]
     assert not tc.answer_target("what role did she play in Closure?", cols)[1]  # a role is no work
