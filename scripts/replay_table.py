@@ -73,7 +73,8 @@ def main():
     exs = dev_half(a.half, a.limit)
     eng, pr, store = memo_pruner()
     tw = {f.name for f in dataclasses.fields(pr.weights)}
-    pr.weights = dataclasses.replace(pr.weights, **{k: (int(v) if k in ("dense_top",) else v)
+    ints = {f.name for f in dataclasses.fields(pr.weights) if f.type in (int, "int")}
+    pr.weights = dataclasses.replace(pr.weights, **{k: (int(v) if k in ints else v)
                                                     for k, v in over.items() if k in tw})
     cwo = {k: v for k, v in over.items() if k not in tw}
     if cwo:

@@ -367,3 +367,13 @@ def test_fill_table_keeps_a_must_column_whose_namesake_goes_first():
     must = np.array([False, False, True, False])
     got = fill_table(p, q, cells, head, 10, must, np.zeros(6, bool), twins=np.array([0, 1, 0, 3]))
     assert 2 in got.columns and 0 in got.columns  # the must column, with the namesake it needs
+
+
+def test_answer_target_reads_an_asked_work_as_the_title_column():
+    cols = tc.describe_all(parse_table(TableInput(columns=["Year", "Title", "Role", "Notes"],
+                                                  rows=[["2016", "Closure", "Ana", "-"]] * 3)))
+    assert tc.answer_target("What films did Stephanie Beatriz appear in during 2016?", cols).tolist() == [0, 1, 0, 0]
+    assert tc.answer_target("which song was released first?", cols).tolist() == [0, 1, 0, 0]
+    assert tc.answer_target("What movies did he act in?", cols).tolist() == [0, 1, 0, 0]  # "movies" stems to movy
+    assert tc.answer_target("In what movie did she play Ana, and what year was it?", cols).tolist() == [1, 1, 0, 0]
+    assert not tc.answer_target("what role did she play in Closure?", cols)[1]  # a role is no work

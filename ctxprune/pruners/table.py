@@ -30,7 +30,7 @@ from ctxprune.pruners.table_describe_llm import Described, LLMDescriber
 from ctxprune.pruners.table_parse import Table, TableInput, TableOut, TableRequest, TableResult, cell_text, parse_table
 from ctxprune.pruners.table_render import pipe_text, render
 from ctxprune.pruners.table_rows import (QuestionShape, condition_matrix, edge_rows, extreme_rows, question_shape,
-                                         kinship, row_text, value_codes, spread_neighbours, without_operands)
+                                         blank_in_rows, kinship, row_text, value_codes, spread_neighbours, without_operands)
 from ctxprune.pruners.table_sparse import bm25_vectorised
 from ctxprune.pruners.table_select import SubTable, fill_table, softmax_weights, top_up
 from ctxprune.scoring import minmax
@@ -65,6 +65,8 @@ class TableWeights:
     tie_q: float = 0.5  # rows matching the question's conditions as well as the best row: q at least this share of the best's
     neighbour_q: float = 0.3  # before / after / next questions: a row's q is at least this share of its neighbours'
     top_up: int = 24  # exact counts spent adding left-out rows / columns into the budget's remainder (0: off)
+    blank_p: float = 0.2  # p of a column whose cells in the best rows (by q) are all placeholders is scaled by this
+    blank_rows: int = 2  # how many of the best rows blank_p looks at (1: only the best row)
 
 
 def _approx_cells(t: TableInput) -> int:
@@ -137,6 +139,7 @@ class Scores:
     row_x: np.ndarray | None = None
     described: Described | None = None  # the LLM describer's outcome, when it is on (table_describe_llm)
     codes: np.ndarray | None = None  # (rows, columns) value codes (table_rows.value_codes), for kinship
+    text: list[list[str]] | None = None  # the table's text cells (for blank_p)
 
 
 class TablePruner(Pruner):
@@ -184,7 +187,7 @@ class TablePruner(Pruner):
         row, row_x = self._row_scores(query, table, cond, shape, (cols, col))
         codes = value_codes(table.text, table.n_cols, [c.kind in ("number", "money") for c in cols]) \
             if self.weights.kin_q else None
-        return Scores(cols, col, cluster, key, row, shape, col_x, row_x, described, codes)
+        return Scores(cols, col, cluster, key, row, shape, col_x, row_x, described, codes, table.text)
 
     @staticmethod
     def _row_texts(table: Table) -> list[str]:
@@ -252,6 +255,9 @@ class TablePruner(Pruner):
         if w.kin_q and sc.codes is not None and len(q) > 2:
             top = int(np.argmax(q))
             q = q + w.kin_q * float(np.median(q)) * kinship(sc.codes, top)
+        if w.blank_p != 1.0 and sc.text and len(p) > 1 and len(q):  # a column blank where the answer is cannot hold it
+            p = p * np.where(blank_in_rows(sc.text, np.argsort(-q, kind="stable")[: w.blank_rows], len(p)),
+                             w.blank_p, 1.0)
         return p, q
 
     def _softmax_pq(self, sc: Scores) -> tuple[np.ndarray, np.ndarray]:
@@ -327,10 +333,12 @@ class TablePruner(Pruner):
         sc = self.score(req.query, table, req.scorer)
         must_cols, must_rows = self._must_keep(table, req.keep)
         exceeded = False
+        est = (cells, head) if estimated else None
         if limit is None:
             sub = self.adaptive(sc, table.n_rows)
-            sub.columns = sorted(set(sub.columns) | set(np.flatnonzero(must_cols).tolist()))
-            sub.rows = sorted(set(sub.rows) | set(np.flatnonzero(must_rows).tolist()))
+            cols = sorted(set(sub.columns) | set(np.flatnonzero(must_cols).tolist()))
+            rows = sorted(set(sub.rows) | set(np.flatnonzero(must_rows).tolist()))
+            out_cols, out_rows, tokens_out = self._project(table, cols, rows, est)
         else:
             p, q = self.weights_pq(sc)
             share = self.weights.cell_cap * req.budget.ratio if req.budget.ratio else None
@@ -338,12 +346,19 @@ class TablePruner(Pruner):
             twins = first_namesakes(table.columns) if self.weights.twins else None
             sub = fill_table(p, q, cells, head, limit, must_cols, must_rows, max_cells=max_cells, lead=lead,
                              head_lead=head_lead, twins=twins)
-            exceeded = sub.exceeded
-        cols = sorted(sub.columns, key=lambda j: j)
-        rows = sorted(sub.rows)
-        est = (cells, head) if estimated else None
+            cols, rows, out_cols, out_rows, tokens_out, exceeded = self._finish(
+                table, sc, sub, p, q, cells, head, limit, must_rows, max_cells, twins, est)
+        return self._result(req, table, sc, cols, rows, out_cols, out_rows, tokens_in, tokens_out, limit,
+                            exceeded, must_cols, must_rows, estimated)
+
+    def _finish(self, table: Table, sc: Scores, sub: SubTable, p: np.ndarray, q: np.ndarray, cells: np.ndarray,
+                head: np.ndarray, limit: int, must_rows: np.ndarray, max_cells: int | None, twins: np.ndarray | None,
+                est: tuple[np.ndarray, np.ndarray] | None) -> tuple[list[int], list[int], list, list[list], int, bool]:
+        """A chosen sub-table recounted exactly (the worst rows dropped while joins overrun ``limit``), then topped up."""
+        exceeded = sub.exceeded
+        cols, rows = sorted(sub.columns), sorted(sub.rows)
         out_cols, out_rows, tokens_out = self._project(table, cols, rows, est)
-        while limit is not None and tokens_out > limit and rows:  # joins may cost a token more than estimated
+        while tokens_out > limit and rows:  # joins may cost a token more than estimated
             removable = sorted((i for i in rows if not must_rows[i]), key=lambda i: sc.row[i])
             if not removable or len(rows) == 1:
                 exceeded = True
@@ -356,14 +371,13 @@ class TablePruner(Pruner):
                     break
             rows = [i for i in rows if i not in drop]
             out_cols, out_rows, tokens_out = self._project(table, cols, rows, est)
-        if limit is not None and self.weights.top_up and not estimated and not exceeded:
+        if self.weights.top_up and est is None and not exceeded:
             def count(cs: list[int], rs: list[int]) -> int:
                 return self._project(table, cs, rs)[2]
             cols, rows, tokens_out = top_up(p, q, cols, rows, tokens_out, limit, count, cells, head, max_cells,
                                             tries=self.weights.top_up, twins=twins)
             out_cols, out_rows, _ = self._project(table, cols, rows)
-        return self._result(req, table, sc, cols, rows, out_cols, out_rows, tokens_in, tokens_out, limit,
-                            exceeded, must_cols, must_rows, estimated)
+        return cols, rows, out_cols, out_rows, tokens_out, exceeded
 
     def _project(self, table: Table, cols: list[int], rows: list[int],
                  est: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[list, list[list], int]:

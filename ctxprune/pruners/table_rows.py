@@ -332,3 +332,13 @@ def kinship(codes: np.ndarray, top: int) -> np.ndarray:
         return np.zeros(codes.shape[0])
     ref = codes[top]
     return ((codes == ref) & (ref >= 0)).mean(axis=1)
+
+
+def blank_in_rows(text_rows: list[list[str]], rows, n_cols: int) -> np.ndarray:
+    """Per column, whether its cells in ``rows`` are all placeholders (empty, ``-``, ``n/a``, ...).
+
+    A column blank where the question's best rows are cannot hold their answer; when every column
+    is blank there, none is marked."""
+    out = np.array([all(" ".join(text_rows[i][j].lower().split()) in _PLACEHOLDER for i in rows)
+                    for j in range(n_cols)], dtype=bool)
+    return out if len(rows) and not out.all() else np.zeros(n_cols, dtype=bool)
