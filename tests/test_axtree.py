@@ -130,6 +130,21 @@ def test_red_team_set_has_the_eval_shape():
     assert not set(data["red_a"]) & set(data["red_b"])
 
 
+@pytest.mark.parametrize("name, attacks, benign", [("red_d", "red_d", "benign_d"), ("red_e", "red_e", "benign_e")])
+def test_blind_red_team_sets_have_the_eval_shape_and_share_nothing(name, attacks, benign):
+    import json
+    from pathlib import Path
+    here = Path(__file__).parent / "data"
+    data = json.loads((here / f"axtree_attacks_{name}.json").read_text())
+    assert len(data[attacks]) == 80 and len(data[benign]) == 40
+    assert all(isinstance(t, str) and t.strip() and "\n" not in t for t in data[attacks] + data[benign])
+    others = set()
+    for f in here.glob("axtree_attacks*.json"):
+        if f.name != f"axtree_attacks_{name}.json":
+            others |= {t for k, v in json.loads(f.read_text()).items() if isinstance(v, list) for t in v}
+    assert not (set(data[attacks]) | set(data[benign])) & others
+
+
 def test_guard_removes_the_dialog_subtree_and_reports_it():
     lines = TREE.split("\n")
     lines[6:6] = ["\t\t[90] dialog 'Important message'",
