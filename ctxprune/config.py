@@ -23,8 +23,9 @@ class Settings(BaseSettings):
         "the padded batch on the cold path (48 covers ~85% of HotpotQA sentences whole)")
     passages_cascade_k: int = Field(16, ge=0, description="clues re-scored by the dense model after a static-embedding pass (0: all)")
     axtree_guard_minilm: bool = Field(
-        True, description="axtree guard: judge the K most suspicious texts the cheap path let pass with a MiniLM sentence head "
-        "(ctxprune/_data/axtree_guard_minilm.npz; off: rules + wordllama heads only)")
+        False, description="axtree guard: also judge the K most suspicious texts of a request that the cheap path let pass "
+        "with a MiniLM sentence head (ctxprune/_data/axtree_guard_minilm.npz): +1 to +6 points on blind attack sets, "
+        "~+100 ms cold on a 5k-line tree, and a threshold fit only to the texts dev pages send (docs/axtree.md, session 7)")
     cross_model: str | None = Field(None, description="local cross-encoder folder; enables the 'cross' scorer")
     tokenizer: str = Field("cl100k_base", description="tiktoken encoding that counts every budget")
     warm_up_on_start: bool = True

@@ -9,8 +9,11 @@ is returned unchanged and ``stats.extra["fallback"]`` says why.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -18,7 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ctxprune.contract import NonBlankStr, PruneRequest, PruneResult, Stats, Unit
 from ctxprune.pruners.axtree_guard import Removal, find_injections, judge
+from ctxprune.pruners.axtree_guard_model import DENSE_PATH as GUARD_DENSE_PATH
+from ctxprune.pruners.axtree_guard_model import MODEL_PATH as GUARD_LR_PATH
 from ctxprune.pruners.axtree_guard_model import AgentTextModel, DenseAgentTextHead
+from ctxprune.pruners.axtree_rank import MODEL_PATH as RANK_PATH
 from ctxprune.pruners.axtree_parse import Node, parse_json, parse_text, short_line
 from ctxprune.pruners.axtree_score import AxScorer, clear_words_cache
 from ctxprune.pruners.axtree_select import FULL, Selection, Selector, fit, place_markers, pruned_runs, render
@@ -32,15 +38,22 @@ MAX_TREE_CHARS = 4_000_000
 MAX_JSON_NODES = 50_000
 MAX_JSON_DEPTH = 256
 LINE_CACHE = 200_000  # token counts of shortened lines kept between requests
-# Counting the tree's tokens (tiktoken) and tokenising its lines for the static embeddings (HF tokenizers)
-# run in native code that releases the GIL, so they overlap the guard, which is Python.
-_OVERLAP = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ctxprune-axtree")
 
 
 def _settle(prefetch: Future | None) -> None:
     """Wait for a cache prefetch; its failure costs only the cache (``score`` embeds, and raises, itself)."""
     if prefetch is not None and prefetch.exception() is not None:
-        log.debug("axtree embedding prefetch failed", exc_info=prefetch.exception())
+        log.warning("axtree embedding prefetch failed (scoring embeds itself)", exc_info=prefetch.exception())
+
+
+@lru_cache(maxsize=16)
+def file_digest(path) -> str:
+    """A short content hash of a weight file ("missing" when there is none: the feature is off)."""
+    try:
+        data = Path(path).read_bytes() if isinstance(path, str) else path.read_bytes()
+        return hashlib.sha1(data).hexdigest()[:12]
+    except OSError:
+        return "missing"
 
 
 class _Fits(Exception):
@@ -124,11 +137,20 @@ class AxTreePruner(Pruner):
         # the MiniLM second stage for the few most suspicious texts the cheap path let pass (settings: axtree_guard_minilm)
         self.guard_dense = (DenseAgentTextHead(lambda texts: self.hub.get("dense").embed(texts),
                                                lambda: self.hub.get("dense").model_id)
-                            if getattr(self.settings, "axtree_guard_minilm", True) else None)
+                            if getattr(self.settings, "axtree_guard_minilm", False) else None)
         self._line_tokens: dict[str, int] = {}
+        # Counting the tree's tokens (tiktoken) and tokenising its lines for the static embeddings (HF tokenizers)
+        # run in native code that releases the GIL, so they overlap the guard, which is Python. Two tasks for each
+        # request the service runs at once (pool_size), so no request queues behind another's (threads start lazily).
+        self._overlap = ThreadPoolExecutor(max_workers=2 * getattr(self.settings, "pool_size", 4),
+                                           thread_name_prefix="ctxprune-axtree")
 
     def model_ids(self) -> list[str]:
-        return [*super().model_ids(), f"guard-minilm-{int(self.guard_dense is not None)}"]
+        """The packaged ranker and guard weights by content, so a retrained file never serves old cached results."""
+        files = [self.scorer.w.ranker or RANK_PATH, GUARD_LR_PATH]
+        if self.guard_dense is not None and self.guard_dense.available:
+            files.append(GUARD_DENSE_PATH)
+        return [*super().model_ids(), f"guard-minilm-{int(len(files) == 3)}", *map(file_digest, files)]
 
     # ---------------------------------------------------------------- parse + guard
     @staticmethod
@@ -176,8 +198,8 @@ class AxTreePruner(Pruner):
     # ---------------------------------------------------------------- run
     def run(self, req: AxTreeRequest) -> AxTreeResult:
         nodes = self.parse(req.axtree)
-        counted = _OVERLAP.submit(self.counter.count_lines, [n.line for n in nodes])
-        prefetched = _OVERLAP.submit(self.scorer.prefetch, nodes) if req.guard else None
+        counted = self._overlap.submit(self.counter.count_lines, [n.line for n in nodes])
+        prefetched = self._overlap.submit(self.scorer.prefetch, nodes) if req.guard else None
         must = self.must_keep(nodes, req.keep)
         try:
             removals, removed, blanked = self.apply_guard(nodes, must) if req.guard else ([], set(), set())

@@ -303,7 +303,7 @@ def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int],
         log.exception("axtree guard model failed; rules only for this request")
         return {}
     thr = model.threshold
-    out = {i: f"learned:{q:.2f}" for i, q in zip(cand, p) if q >= thr}
+    out = {i: f"learned:{q:.3f}" for i, q in zip(cand, p) if q >= thr}
     if dense is None or not dense.available:
         return out
     w = dense.weights
@@ -330,7 +330,7 @@ def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int],
     if hit:
         for i in cand:
             if i not in out and i not in ruled and texts[i] in hit:
-                out[i] = f"minilm:{hit[texts[i]]:.2f}"
+                out[i] = f"minilm:{hit[texts[i]]:.3f}"
     return out
 
 

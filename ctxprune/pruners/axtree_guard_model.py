@@ -10,6 +10,7 @@ not dilute a message, nor combine words from far apart).
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Callable
@@ -120,6 +121,7 @@ DENSE_PATH = resources.files("ctxprune") / "_data" / "axtree_guard_minilm.npz"
 # longer texts (navigation menus, page roots) are left to the cheap path: their 40-word windows of link names
 # look like anything to a sentence model, and an injected message is a short text of its own
 DENSE_MAX_WORDS = 80
+MIN_HEAD_TOKENS = 128  # a dense model capped below this reads a cut-off 80-word text: not what the head was fit on
 
 
 class DenseHeadWeights:
@@ -144,6 +146,9 @@ class DenseHeadWeights:
                              f"({len(NAMES)} features: {NAMES[:3]}...); retrain the head")
         if self.coef.shape[0] != self.dim + len(self.names):
             raise ValueError(f"{path}: {self.coef.shape[0]} weights for {self.dim} embedding + {len(self.names)} features")
+        if self.k < 1 or not 0.0 <= self.floor < 1.0 or not self.threshold > 0.0 or self.min_words < 1:
+            raise ValueError(f"{path}: k {self.k} (>= 1), floor {self.floor} (in [0, 1)), threshold {self.threshold} (> 0) "
+                             f"or min_words {self.min_words} (>= 1) out of range")
 
 
 @lru_cache(maxsize=1)
@@ -153,7 +158,7 @@ def _dense_weights() -> DenseHeadWeights | None:
             return DenseHeadWeights(path)
     except FileNotFoundError:
         return None
-    except (ValueError, KeyError) as exc:  # a stale or foreign file: the head is off, the rest of the guard runs
+    except Exception as exc:  # a stale, foreign or corrupt file: the head is off (cached), the rest of the guard runs
         log.error("axtree guard MiniLM head refused: %s", exc)
         return None
 
@@ -184,12 +189,27 @@ class DenseAgentTextHead:
         w = self.weights
         if w is None:
             return False
-        if self._ok is None:  # another dense model configured (a local folder): its vectors are not the head's inputs
-            mid = self._model_id() if self._model_id else w.embedding
-            self._ok = mid.split("@")[0].split("/")[0] == w.embedding
-            if not self._ok:
-                log.warning("axtree guard MiniLM head off: trained on %s, the dense model is %s", w.embedding, mid)
+        if self._ok is None:
+            self._ok = self._same_model(w)
         return self._ok
+
+    def _same_model(self, w: DenseHeadWeights) -> bool:
+        """The head reads the vectors of the model it was trained on, at full precision, or it is off.
+
+        Another dense model (a local folder) gives other vectors; int8 ones move logits by more than the
+        threshold's margin. A dense model that cannot load turns the head off: the rest of the guard runs."""
+        try:
+            mid = self._model_id() if self._model_id else w.embedding
+        except Exception as exc:
+            log.error("axtree guard MiniLM head off: the dense model is unavailable (%s)", exc)
+            return False
+        name, _, rest = mid.partition("@")
+        cap = re.search(r"/max(\d+)", mid)
+        if name.split("/")[0] != w.embedding or rest.startswith("int8") or (cap and int(cap.group(1)) < MIN_HEAD_TOKENS):
+            log.warning("axtree guard MiniLM head off: trained on %s (float32/bfloat16, >= %d wordpieces), the dense "
+                        "model is %s", w.embedding, MIN_HEAD_TOKENS, mid)
+            return False
+        return True
 
     @property
     def threshold(self) -> float:
