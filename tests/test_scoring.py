@@ -133,3 +133,23 @@ def test_static_pooler_gives_wordllamas_own_vectors():
     assert has_tokens.sum() >= 5
     np.testing.assert_allclose(ours[has_tokens], ref[has_tokens], atol=1e-5)
     assert not ours[~has_tokens].any()  # no tokens: a zero vector, not NaN
+
+
+def test_hub_builds_one_instance_per_scorer_across_threads(monkeypatch):
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ctxprune import scoring
+
+    built = []
+
+    class SlowToBuild:  # a constructor slow enough that unsynchronised threads would each build one
+        def __init__(self, hub):
+            time.sleep(0.05)
+            built.append(self)
+
+    monkeypatch.setitem(scoring.SCORERS, "slow", SlowToBuild)
+    fresh = ScorerHub(Settings(redis_url=None))
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda _: fresh.get("slow"), range(16)))
+    assert len(built) == 1 and all(g is built[0] for g in got)

@@ -1,6 +1,7 @@
 """Scorers registered by explicit name. ``ScorerHub`` builds them once, with shared models and cache."""
 from __future__ import annotations
 
+import threading
 from typing import Callable
 
 from ctxprune.cache import Cache
@@ -23,13 +24,18 @@ class ScorerHub:
         self.settings = settings
         self.shared_cache = shared_cache
         self._made: dict[str, Scorer] = {}
+        self._lock = threading.RLock()  # re-entrant: a fusion scorer asks for its parts; requests (and the axtree prefetch) ask from several threads: one instance each
 
     def get(self, name: str) -> Scorer:
         if name not in SCORERS:
             raise UnknownComponent("scorer", name, list(SCORERS))
-        if name not in self._made:
-            self._made[name] = SCORERS[name](self)
-        return self._made[name]
+        made = self._made.get(name)
+        if made is None:
+            with self._lock:
+                if name not in self._made:
+                    self._made[name] = SCORERS[name](self)
+                made = self._made[name]
+        return made
 
     def dense(self, max_tokens: int | None) -> Scorer:
         """The dense scorer reading at most ``max_tokens`` wordpieces per text (a kind with short
@@ -37,10 +43,11 @@ class ScorerHub:
         if max_tokens == self.settings.dense_max_tokens:
             return self.get("dense")
         key = f"dense/max{max_tokens}"
-        if key not in self._made:
-            s = self.settings
-            self._made[key] = DenseScorer(s.dense_model, s.device, self.shared_cache, s.dense_dtype, max_tokens)
-        return self._made[key]
+        with self._lock:
+            if key not in self._made:
+                s = self.settings
+                self._made[key] = DenseScorer(s.dense_model, s.device, self.shared_cache, s.dense_dtype, max_tokens)
+            return self._made[key]
 
     def made(self) -> list[Scorer]:
         return list(self._made.values())
