@@ -105,7 +105,11 @@ def test_head_file_with_other_feature_names_or_width_is_refused(tmp_path, monkey
     with pytest.raises(ValueError, match="weights for"):
         DenseHeadWeights(_head_file(tmp_path, names=NAMES, coef=[1.0, 2.0], name="short.npz"))
     # the packaged loader logs and turns the head off instead of failing the request
-    monkeypatch.setattr(gm, "DENSE_PATH", bad)
+    _assert_packaged_head_off_with(bad, monkeypatch)
+
+
+def _assert_packaged_head_off_with(path, monkeypatch):
+    monkeypatch.setattr(gm, "DENSE_PATH", path)
     gm._dense_weights.cache_clear()
     try:
         assert gm._dense_weights() is None
@@ -143,13 +147,7 @@ def test_head_file_with_numbers_out_of_range_is_refused(tmp_path, field, value):
 def test_a_corrupt_head_file_turns_the_head_off(tmp_path, monkeypatch):
     cut = tmp_path / "cut.npz"
     cut.write_bytes(_head_file(tmp_path).read_bytes()[:300])
-    monkeypatch.setattr(gm, "DENSE_PATH", cut)
-    gm._dense_weights.cache_clear()
-    try:
-        assert gm._dense_weights() is None
-        assert not DenseAgentTextHead(_CountingEmbed()).available
-    finally:
-        gm._dense_weights.cache_clear()
+    _assert_packaged_head_off_with(cut, monkeypatch)
 
 
 def test_the_head_is_off_by_default_and_a_setting_turns_it_on():

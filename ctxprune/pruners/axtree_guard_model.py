@@ -70,6 +70,28 @@ def windows(text: str, size: int = 40, whole: int = 80) -> list[str]:
     return [" ".join(ws[a:a + size]) for a in range(0, len(ws) - size // 2, size // 2)]
 
 
+def per_text_probability(texts: list[str], seen: dict[str, float], cache_size: int,
+                         logits: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    """Probability per text = the highest sigmoid of ``logits`` over its windows; cached per text in ``seen``
+    (a site's texts recur from step to step)."""
+    known = {t: seen.get(t) for t in set(texts)}  # a concurrent clear() may empty the cache at any time
+    new = sorted(t for t, p in known.items() if p is None)
+    if new:
+        owner, parts = [], []
+        for i, t in enumerate(new):
+            for part in windows(t):
+                owner.append(i)
+                parts.append(part)
+        p = np.zeros(len(new))
+        np.maximum.at(p, np.array(owner), 1.0 / (1.0 + np.exp(-logits(parts))))
+        fresh = dict(zip(new, p.tolist()))
+        known.update(fresh)
+        if len(seen) + len(new) > cache_size:
+            seen.clear()
+        seen.update((t, q) for t, q in fresh.items() if len(t) <= CACHED_TEXT_CHARS)
+    return np.array([known[t] for t in texts])
+
+
 class AgentTextModel:
     """``flag(texts)`` -> probability per text (max over its windows) that it speaks to an agent."""
 
@@ -96,24 +118,8 @@ class AgentTextModel:
         if w is None or not texts:
             return out
         coef, intercept, _, n_feat = w
-        seen = self._seen
-        known = {t: seen.get(t) for t in set(texts)}  # a concurrent clear() may empty the cache at any time
-        new = sorted(t for t, p in known.items() if p is None)
-        if new:
-            owner, parts = [], []
-            for i, t in enumerate(new):
-                for part in windows(t):
-                    owner.append(i)
-                    parts.append(part)
-            z = (design(self.embed, parts, n_feat) @ coef.T + intercept).max(axis=1)
-            p = np.zeros(len(new))
-            np.maximum.at(p, np.array(owner), 1.0 / (1.0 + np.exp(-z)))
-            fresh = dict(zip(new, p.tolist()))
-            known.update(fresh)
-            if len(seen) + len(new) > self._cache_size:
-                seen.clear()
-            seen.update((t, q) for t, q in fresh.items() if len(t) <= CACHED_TEXT_CHARS)
-        return np.array([known[t] for t in texts])
+        return per_text_probability(texts, self._seen, self._cache_size,
+                                    lambda parts: (design(self.embed, parts, n_feat) @ coef.T + intercept).max(axis=1))
 
 
 # ------------------------------------------------------------------ session 7: a MiniLM sentence head (cascade)
@@ -221,26 +227,12 @@ class DenseAgentTextHead:
         out = np.zeros(len(texts))
         if w is None or not texts:
             return out
-        seen = self._seen
-        known = {t: seen.get(t) for t in set(texts)}
-        new = sorted(t for t, p in known.items() if p is None)
-        if new:
-            owner, parts = [], []
-            for i, t in enumerate(new):
-                for part in windows(t):
-                    owner.append(i)
-                    parts.append(part)
-            x = np.nan_to_num(np.asarray(self.embed(parts), dtype=np.float32))
-            if x.shape[1] != w.dim:
-                raise ValueError(f"embedding width {x.shape[1]}, the head expects {w.dim}")
-            if w.names:
-                x = np.hstack([x, features(parts)])
-            z = x @ w.coef + w.intercept
-            p = np.zeros(len(new))
-            np.maximum.at(p, np.array(owner), 1.0 / (1.0 + np.exp(-z)))
-            fresh = dict(zip(new, p.tolist()))
-            known.update(fresh)
-            if len(seen) + len(new) > self._cache_size:
-                seen.clear()
-            seen.update((t, q) for t, q in fresh.items() if len(t) <= CACHED_TEXT_CHARS)
-        return np.array([known[t] for t in texts])
+        return per_text_probability(texts, self._seen, self._cache_size, lambda parts: self._logits(parts, w))
+
+    def _logits(self, parts: list[str], w: DenseHeadWeights) -> np.ndarray:
+        x = np.nan_to_num(np.asarray(self.embed(parts), dtype=np.float32))
+        if x.shape[1] != w.dim:
+            raise ValueError(f"embedding width {x.shape[1]}, the head expects {w.dim}")
+        if w.names:
+            x = np.hstack([x, features(parts)])
+        return x @ w.coef + w.intercept
