@@ -79,3 +79,12 @@ def test_rows_sharing_values_with_the_best_row_come_before_unrelated_ones():
     _, q_on = _pruner(kin_q=1.5).weights_pq(sc)
     assert np.argsort(-q_off).tolist()[:2] == [1, 0]
     assert np.argsort(-q_on).tolist()[:2] == [1, 2]  # the other 1981 row
+
+
+def test_est_words_that_are_no_superlatives_do_not_make_a_question_whole_column():
+    from ctxprune.pruners.table_rows import question_shape
+    assert not question_shape("Who portrayed a guest role in Kalyana Samayal Saadham?").whole_column
+    assert not question_shape("Which contest did the West Ham player win in 2004?").whole_column
+    assert question_shape("Who was the guest with the longest appearance?").whole_column
+    assert question_shape("which nation won the greatest number of medals?").whole_column
+    assert question_shape("what was the best result of the west coast team?").whole_column
