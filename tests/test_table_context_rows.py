@@ -88,3 +88,18 @@ def test_est_words_that_are_no_superlatives_do_not_make_a_question_whole_column(
     assert question_shape("Who was the guest with the longest appearance?").whole_column
     assert question_shape("which nation won the greatest number of medals?").whole_column
     assert question_shape("what was the best result of the west coast team?").whole_column
+
+
+def test_a_cue_word_inside_a_cell_the_question_names_does_not_make_it_whole_column():
+    from ctxprune.pruners.table_parse import TableRequest, parse_table
+    from ctxprune.pruners.table_rows import whole_column_cue
+    q = "Which shows did Jessica Stroup play in as Erin Silver, Max Hardy, and Joy Meachum?"
+    assert whole_column_cue(q) and not whole_column_cue(q, (" max hardy ",))
+    assert whole_column_cue("Who scored the most goals as Max Hardy?", (" max hardy ",))  # "most" still counts
+    rows = [["2008", "90210", "Erin Silver"], ["2012", "Tron: Uprising", "Max Hardy"], ["2015", "Iron Fist", "Joy Meachum"]]
+    t = parse_table(TableRequest.model_validate({"query": q, "table": {"columns": ["Year", "Title", "Role"],
+                                                                      "rows": rows}}).table)
+    pr = TablePruner  # a static method: no models needed
+    assert not pr._cue_in_named_cell(q, t, question_shape(q)).whole_column
+    other = "Which shows did Jessica Stroup play in with the max rating?"  # "max" names no cell here
+    assert pr._cue_in_named_cell(other, t, question_shape(other)).whole_column

@@ -72,10 +72,16 @@ invest digest manifest honest dishonest modest tempest behest priest everest bud
 forrest""".split())
 
 
-def whole_column_cue(query: str) -> bool:
+def cue_words(query: str) -> list[str]:
+    """The question's whole-column cue words (``_WHOLE``), lower-cased, without non-superlative "-est" words."""
+    return [w for w in (m.group(0).lower() for m in _WHOLE.finditer(query)) if w not in _NOT_SUPERLATIVE]
+
+
+def whole_column_cue(query: str, named: tuple[str, ...] = ()) -> bool:
     """A superlative / counting / comparison word in the question (``_WHOLE``), not counting "-est" words that
-    are no superlatives (guest, west, contest, forest, ...)."""
-    return any(m.group(0).lower() not in _NOT_SUPERLATIVE for m in _WHOLE.finditer(query))
+    are no superlatives (guest, west, contest, forest, ...) nor a cue inside a multi-word cell value the
+    question names (``named``: normalised, padded; "as Max Hardy", "the Best Actress award")."""
+    return any(not any(f" {w} " in v for v in named) for w in cue_words(query))
 
 
 def question_shape(query: str) -> QuestionShape:
