@@ -103,3 +103,10 @@ def test_a_cue_word_inside_a_cell_the_question_names_does_not_make_it_whole_colu
     assert not pr._cue_in_named_cell(q, t, question_shape(q)).whole_column
     other = "Which shows did Jessica Stroup play in with the max rating?"  # "max" names no cell here
     assert pr._cue_in_named_cell(other, t, question_shape(other)).whole_column
+    # a one-word row label: the election table's "Majority" row
+    votes = parse_table(TableRequest.model_validate({"query": "x", "table": {"columns": ["Party", "Votes"], "rows": [
+        ["Labour", "20,000"], ["Conservative", "9,000"], ["Majority", "11,000"]]}}).table)
+    q2 = "What percentage of a majority did Labour retain the seat with?"
+    assert not pr._cue_in_named_cell(q2, votes, question_shape(q2)).whole_column
+    q3 = "Which party had the most votes, and by what majority?"  # "most" is still a ranking
+    assert pr._cue_in_named_cell(q3, votes, question_shape(q3)).whole_column

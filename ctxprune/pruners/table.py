@@ -194,9 +194,10 @@ class TablePruner(Pruner):
 
     @staticmethod
     def _cue_in_named_cell(query: str, table: Table, shape: QuestionShape) -> QuestionShape:
-        """Not whole-column when every cue word stands inside a multi-word cell value the question names
-        ("which shows did she play in as Erin Silver, Max Hardy and Joy Meachum": ``max`` is a name there)."""
-        cues = [w for w in cue_words(query)]
+        """Not whole-column when every cue word stands inside a cell value the question names whole ("which
+        shows did she play in as Erin Silver, Max Hardy and Joy Meachum": ``max`` is part of a name there; "what
+        percentage of a majority" where a row is labelled ``Majority``): the cue names a row, not a ranking."""
+        cues = cue_words(query)
         if not cues:
             return shape
         nq = norm_text(query)
@@ -205,7 +206,7 @@ class TablePruner(Pruner):
             low = v.lower()
             if any(w in low for w in cues):
                 n = norm_text(v)
-                if len(n.split()) > 1 and n in nq:
+                if n in nq:
                     named.add(n)
         if named and not whole_column_cue(query, tuple(named)):
             return dataclasses.replace(shape, whole_column=False)

@@ -79,8 +79,8 @@ def cue_words(query: str) -> list[str]:
 
 def whole_column_cue(query: str, named: tuple[str, ...] = ()) -> bool:
     """A superlative / counting / comparison word in the question (``_WHOLE``), not counting "-est" words that
-    are no superlatives (guest, west, contest, forest, ...) nor a cue inside a multi-word cell value the
-    question names (``named``: normalised, padded; "as Max Hardy", "the Best Actress award")."""
+    are no superlatives (guest, west, contest, forest, ...) nor a cue inside a cell value the question
+    names whole (``named``: normalised, padded; "as Max Hardy", a ``Majority`` row)."""
     return any(not any(f" {w} " in v for v in named) for w in cue_words(query))
 
 
