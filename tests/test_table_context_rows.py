@@ -79,3 +79,34 @@ def test_rows_sharing_values_with_the_best_row_come_before_unrelated_ones():
     _, q_on = _pruner(kin_q=1.5).weights_pq(sc)
     assert np.argsort(-q_off).tolist()[:2] == [1, 0]
     assert np.argsort(-q_on).tolist()[:2] == [1, 2]  # the other 1981 row
+
+
+def test_est_words_that_are_no_superlatives_do_not_make_a_question_whole_column():
+    from ctxprune.pruners.table_rows import question_shape
+    assert not question_shape("Who portrayed a guest role in Kalyana Samayal Saadham?").whole_column
+    assert not question_shape("Which contest did the West Ham player win in 2004?").whole_column
+    assert question_shape("Who was the guest with the longest appearance?").whole_column
+    assert question_shape("which nation won the greatest number of medals?").whole_column
+    assert question_shape("what was the best result of the west coast team?").whole_column
+
+
+def test_a_cue_word_inside_a_cell_the_question_names_does_not_make_it_whole_column():
+    from ctxprune.pruners.table_parse import TableRequest, parse_table
+    from ctxprune.pruners.table_rows import whole_column_cue
+    q = "Which shows did Jessica Stroup play in as Erin Silver, Max Hardy, and Joy Meachum?"
+    assert whole_column_cue(q) and not whole_column_cue(q, (" max hardy ",))
+    assert whole_column_cue("Who scored the most goals as Max Hardy?", (" max hardy ",))  # "most" still counts
+    rows = [["2008", "90210", "Erin Silver"], ["2012", "Tron: Uprising", "Max Hardy"], ["2015", "Iron Fist", "Joy Meachum"]]
+    t = parse_table(TableRequest.model_validate({"query": q, "table": {"columns": ["Year", "Title", "Role"],
+                                                                      "rows": rows}}).table)
+    pr = TablePruner  # a static method: no models needed
+    assert not pr._cue_in_named_cell(q, t, question_shape(q)).whole_column
+    other = "Which shows did Jessica Stroup play in with the max rating?"  # "max" names no cell here
+    assert pr._cue_in_named_cell(other, t, question_shape(other)).whole_column
+    # a one-word row label: the election table's "Majority" row
+    votes = parse_table(TableRequest.model_validate({"query": "x", "table": {"columns": ["Party", "Votes"], "rows": [
+        ["Labour", "20,000"], ["Conservative", "9,000"], ["Majority", "11,000"]]}}).table)
+    q2 = "What percentage of a majority did Labour retain the seat with?"
+    assert not pr._cue_in_named_cell(q2, votes, question_shape(q2)).whole_column
+    q3 = "Which party had the most votes, and by what majority?"  # "most" is still a ranking
+    assert pr._cue_in_named_cell(q3, votes, question_shape(q3)).whole_column

@@ -9,6 +9,7 @@ kept rows keep their order. Budgets count the ``header | ...`` rendering (see ta
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
 import threading
 import unicodedata
@@ -29,7 +30,7 @@ from ctxprune.pruners.table_columns import (ColumnInfo, ColumnWeights, column_do
 from ctxprune.pruners.table_describe_llm import Described, LLMDescriber
 from ctxprune.pruners.table_parse import Table, TableInput, TableOut, TableRequest, TableResult, cell_text, parse_table
 from ctxprune.pruners.table_render import pipe_text, render
-from ctxprune.pruners.table_rows import (QuestionShape, condition_matrix, edge_rows, extreme_rows, question_shape,
+from ctxprune.pruners.table_rows import (QuestionShape, cue_words, norm_text, whole_column_cue, condition_matrix, edge_rows, extreme_rows, question_shape,
                                          blank_in_rows, kinship, row_text, value_codes, spread_neighbours, without_operands)
 from ctxprune.pruners.table_sparse import bm25_vectorised
 from ctxprune.pruners.table_select import SubTable, fill_table, softmax_weights, top_up
@@ -166,6 +167,8 @@ class TablePruner(Pruner):
         cols = described.cols if described else cols
         key = row_key_column(cols)
         shape = question_shape(query)
+        if shape.whole_column and table.n_rows:
+            shape = self._cue_in_named_cell(query, table, shape)
         by_col = [[r[j] for r in table.text] for j in range(table.n_cols)]
         if scorer:  # one named scorer for columns and rows: the baselines
             s = self.hub.get(scorer)
@@ -188,6 +191,26 @@ class TablePruner(Pruner):
         codes = value_codes(table.text, table.n_cols, [c.kind in ("number", "money") for c in cols]) \
             if self.weights.kin_q else None
         return Scores(cols, col, cluster, key, row, shape, col_x, row_x, described, codes, table.text)
+
+    @staticmethod
+    def _cue_in_named_cell(query: str, table: Table, shape: QuestionShape) -> QuestionShape:
+        """Not whole-column when every cue word stands inside a cell value the question names whole ("which
+        shows did she play in as Erin Silver, Max Hardy and Joy Meachum": ``max`` is part of a name there; "what
+        percentage of a majority" where a row is labelled ``Majority``): the cue names a row, not a ranking."""
+        cues = cue_words(query)
+        if not cues:
+            return shape
+        nq = norm_text(query)
+        named = set()
+        for v in {v for r in table.text for v in r}:
+            low = v.lower()
+            if any(w in low for w in cues):
+                n = norm_text(v)
+                if n in nq:
+                    named.add(n)
+        if named and not whole_column_cue(query, tuple(named)):
+            return dataclasses.replace(shape, whole_column=False)
+        return shape
 
     @staticmethod
     def _row_texts(table: Table) -> list[str]:

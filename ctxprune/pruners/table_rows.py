@@ -65,6 +65,25 @@ class QuestionShape:
     seasons: frozenset[tuple[int, int]] = frozenset()  # "2014-2015", "2013/14" as (2014, 2015), (2013, 2014)
 
 
+# words that end in "-est" without being superlatives ("\w+est" in _WHOLE would read "a guest role" as one)
+_NOT_SUPERLATIVE = frozenset("""guest west midwest northwest southwest contest interest request quest conquest inquest
+bequest forest protest harvest test attest detest rest unrest arrest nest chest vest pest zest jest crest suggest
+invest digest manifest honest dishonest modest tempest behest priest everest budapest bucharest brest ernest
+forrest""".split())
+
+
+def cue_words(query: str) -> list[str]:
+    """The question's whole-column cue words (``_WHOLE``), lower-cased, without non-superlative "-est" words."""
+    return [w for w in (m.group(0).lower() for m in _WHOLE.finditer(query)) if w not in _NOT_SUPERLATIVE]
+
+
+def whole_column_cue(query: str, named: tuple[str, ...] = ()) -> bool:
+    """A superlative / counting / comparison word in the question (``_WHOLE``), not counting "-est" words that
+    are no superlatives (guest, west, contest, forest, ...) nor a cue inside a cell value the question
+    names whole (``named``: normalised, padded; "as Max Hardy", a ``Majority`` row)."""
+    return any(not any(f" {w} " in v for v in named) for w in cue_words(query))
+
+
 def question_shape(query: str) -> QuestionShape:
     nums = [float(m.group(0).replace(",", "")) for m in _NUMBER.finditer(query.replace("−", "-"))
             if m.group(0).replace(",", "").lstrip("+-").replace(".", "", 1).isdigit()]
@@ -73,7 +92,7 @@ def question_shape(query: str) -> QuestionShape:
     operands = {x for _, x in cmps}
     nums = [x for x in nums if x not in operands]  # "after 2005": 2005 itself is no answer row
     temporal = bool(found) and all(m.group(1).lower() in _TEMPORAL for m in found)
-    return QuestionShape(bool(_WHOLE.search(query)), bool(_NEIGHBOUR.search(query)), nums, cmps, temporal,
+    return QuestionShape(whole_column_cue(query), bool(_NEIGHBOUR.search(query)), nums, cmps, temporal,
                          proper_names(query), question_ranges(query), seasons(query))
 
 
