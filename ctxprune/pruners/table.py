@@ -31,7 +31,7 @@ from ctxprune.pruners.table_describe_llm import Described, LLMDescriber
 from ctxprune.pruners.table_parse import Table, TableInput, TableOut, TableRequest, TableResult, cell_text, parse_table
 from ctxprune.pruners.table_render import pipe_text, render
 from ctxprune.pruners.table_rows import (QuestionShape, cue_words, norm_text, whole_column_cue, condition_matrix, edge_rows, extreme_rows, question_shape,
-                                         blank_in_rows, kinship, row_text, value_codes, spread_neighbours, without_operands)
+                                         asked_items, blank_in_rows, kinship, row_text, value_codes, spread_neighbours, without_operands)
 from ctxprune.pruners.table_sparse import bm25_vectorised
 from ctxprune.pruners.table_select import SubTable, fill_table, softmax_weights, top_up
 from ctxprune.scoring import minmax
@@ -68,6 +68,8 @@ class TableWeights:
     top_up: int = 24  # exact counts spent adding left-out rows / columns into the budget's remainder (0: off)
     blank_p: float = 0.2  # p of a column whose cells in the best rows (by q) are all placeholders is scaled by this
     blank_rows: int = 2  # how many of the best rows blank_p looks at (1: only the best row)
+    asks_rows: int = 2  # ... unless that leaves fewer rows than this (or than the narrower answer kept)
+    asks_cols: int = 1  # a question asking for n >= 2 things (table_rows.asked_items) keeps >= n + asks_cols columns (< 0: off)
 
 
 def _approx_cells(t: TableInput) -> int:
@@ -371,8 +373,23 @@ class TablePruner(Pruner):
                              head_lead=head_lead, twins=twins)
             cols, rows, out_cols, out_rows, tokens_out, exceeded = self._finish(
                 table, sc, sub, p, q, cells, head, limit, must_rows, max_cells, twins, est)
+            floor = min(self._min_cols(req.query), table.n_cols)
+            if len(cols) < floor:  # fewer columns than the question asks for things: the widest-enough prefix
+                wide = fill_table(p, q, cells, head, limit, must_cols, must_rows, max_cells=max_cells, lead=lead,
+                                  head_lead=head_lead, twins=twins, min_cols=floor)
+                if len(wide.columns) >= floor and len(wide.rows) >= min(self.weights.asks_rows, len(rows)) \
+                        and not wide.exceeded:
+                    cols, rows, out_cols, out_rows, tokens_out, exceeded = self._finish(
+                        table, sc, wide, p, q, cells, head, limit, must_rows, max_cells, twins, est)
         return self._result(req, table, sc, cols, rows, out_cols, out_rows, tokens_in, tokens_out, limit,
                             exceeded, must_cols, must_rows, estimated)
+
+    def _min_cols(self, query: str) -> int:
+        """The fewest columns a sub-table may keep: n + ``asks_cols`` for a question asking for n >= 2 things ("What
+        year and in which film ...", "When and where ...": one column per asked item, plus the row key that names
+        the rows), else 1."""
+        n = asked_items(query) if self.weights.asks_cols >= 0 else 0
+        return n + self.weights.asks_cols if n >= 2 else 1
 
     def _finish(self, table: Table, sc: Scores, sub: SubTable, p: np.ndarray, q: np.ndarray, cells: np.ndarray,
                 head: np.ndarray, limit: int, must_rows: np.ndarray, max_cells: int | None, twins: np.ndarray | None,

@@ -361,3 +361,15 @@ def blank_in_rows(text_rows: list[list[str]], rows, n_cols: int) -> np.ndarray:
     out = np.array([all(" ".join(text_rows[i][j].lower().split()) in _PLACEHOLDER for i in rows)
                     for j in range(n_cols)], dtype=bool)
     return out if len(rows) and not out.all() else np.zeros(n_cols, dtype=bool)
+
+
+# an interrogative that opens a question or a coordinated / prepositional ask ("What year and in which film",
+# "When and where", "how many goals ... and how many appearances"); a relative "who" / "which" / "when" after
+# a noun ("the player who scored", "the year when") is no ask
+_ASK = re.compile(r"(?:^|\band\s+|,\s*|\b(?:in|at|for|of|by|on|with|from|to|during|against|under|as)\s+)"
+                  r"(what|which|who|whom|whose|when|where|why|how)\b", re.I)
+
+
+def asked_items(query: str) -> int:
+    """How many things the question asks for: interrogatives at its start or after "and", a comma or a preposition."""
+    return len(_ASK.findall(query.strip()))

@@ -88,6 +88,9 @@ def fill_table(p: np.ndarray, q: np.ndarray, cell_tokens: np.ndarray, head_token
         if best is None or value > best.value + 1e-9:
             best = SubTable(cols, rows, value)
     assert best is not None
+    if not best.rows and n_rows and start > 1 and min_cols > 1:  # no row fits that many columns: no floor
+        return fill_table(p, q, cell_tokens, head_tokens, limit, must_cols, must_rows, max_cells, 1, lead, head_lead,
+                          twins)
     if not best.rows and n_rows:  # never return an empty table: the best row of the best column
         best = SubTable(best.columns[:1], [int(row_order[0])], 0.0, exceeded=True)
     best.exceeded = best.exceeded or bool(must_cols.any() or must_rows.any()) and (
