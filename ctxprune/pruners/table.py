@@ -58,6 +58,7 @@ class TableWeights:
     extreme: float = 0.3  # superlatives: rows at the top / bottom of the question's numeric column
     cell_cap: float = 1.35  # a ratio budget keeps at most cell_cap x ratio of the input's cells (tokens mostly bind)
     edge: float = 0.3  # "first" / "last" questions: the first / last row of the table
+    edge_count: bool = True  # ... the first / last k rows when the question counts them ("top two": edge_count)
     position: float = 0.1  # prior for earlier rows (tables put winners, firsts and totals' subjects on top)
     dense_floor: float = 0.2  # smallest cosine range the row embedding scores are scaled over (_spread)
     twins: bool = True  # a repeated column name is kept only with its first namesake (table_select.with_twins)
@@ -251,7 +252,7 @@ class TablePruner(Pruner):
         out = w.cond * c + w.sparse * sparse + w.dense * dense
         if shape.whole_column and (w.extreme or w.edge):
             out = out + w.extreme * extreme_rows(query, self._target_values(table, cols), table.n_rows)
-            out = out + w.edge * edge_rows(query, table.n_rows)
+            out = out + w.edge * edge_rows(query, table.n_rows, w.edge_count)
         if w.position and len(out) > 1:
             out = out + w.position * (1.0 - np.arange(len(out)) / (len(out) - 1))
         if shape.neighbours:

@@ -316,14 +316,38 @@ def extreme_rows(query: str, values: list[str] | None, n: int) -> np.ndarray:
     return out
 
 
-def edge_rows(query: str, n: int) -> np.ndarray:
-    """1 on the first row for "first/top" questions, on the last row for "last/bottom" ones (table order)."""
+_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "2": 2, "3": 3, "4": 4, "5": 5}
+_EDGE_COUNT = re.compile(r"\b(?:(first|top|last|bottom)\s+(two|three|four|five|[2-5])(?!\w)"
+                         r"|(first)\s*(?:,\s*second\s*,?\s*and\s+third|and\s+second)\b)", re.I)
+_LAST_WORDS = {"last", "bottom"}
+
+
+def edge_count(query: str) -> tuple[int, int]:
+    """How many rows a counted edge question names at the top and at the bottom: "top two", "first three",
+    "first and second" (2), "first, second and third" (3), "last two", "bottom 3"; (0, 0) when none (up to 5)."""
+    top = bottom = 0
+    for m in _EDGE_COUNT.finditer(query):
+        if m.group(3):
+            k, last = (3 if "third" in m.group(0).lower() else 2), False
+        else:
+            k, last = _COUNTS[m.group(2).lower()], m.group(1).lower() in _LAST_WORDS
+        if last:
+            bottom = max(bottom, k)
+        else:
+            top = max(top, k)
+    return top, bottom
+
+
+def edge_rows(query: str, n: int, counted: bool = True) -> np.ndarray:
+    """1 on the first row for "first/top" questions, on the last row for "last/bottom" ones (table order); on the
+    first / last k rows when the question counts them ("top two", "first and second", "last three": edge_count)."""
     out = np.zeros(n)
     if n >= 2:
+        top, bottom = edge_count(query) if counted else (0, 0)
         if _FIRST.search(query):
-            out[0] = 1.0
+            out[: max(1, min(top, n - 1))] = 1.0
         if _LAST.search(query):
-            out[-1] = 1.0
+            out[n - max(1, min(bottom, n - 1)):] = 1.0
     return out
 
 
