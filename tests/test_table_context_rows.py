@@ -110,3 +110,13 @@ def test_a_cue_word_inside_a_cell_the_question_names_does_not_make_it_whole_colu
     assert not pr._cue_in_named_cell(q2, votes, question_shape(q2)).whole_column
     q3 = "Which party had the most votes, and by what majority?"  # "most" is still a ranking
     assert pr._cue_in_named_cell(q3, votes, question_shape(q3)).whole_column
+
+
+def test_cells_holding_finds_whole_distinct_cells_case_blind():
+    from ctxprune.pruners.table import _cells_holding
+    from ctxprune.pruners.table_parse import TableInput, parse_table
+
+    table = parse_table(TableInput(columns=["Stat", "Value"], rows=[["Highest attendance", "41,000"],
+                                                                    ["Most goals", "12"], ["Almost", "x"], ["Lowest", "3"]]))
+    assert _cells_holding(table, ["highest", "most"]) == {"Highest attendance", "Most goals", "Almost"}
+    assert _cells_holding(table, ["nothing"]) == set()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import itertools
+import re
 import threading
 import unicodedata
 from contextlib import contextmanager
@@ -30,8 +32,9 @@ from ctxprune.pruners.table_columns import (ColumnInfo, ColumnWeights, column_do
 from ctxprune.pruners.table_describe_llm import Described, LLMDescriber
 from ctxprune.pruners.table_parse import Table, TableInput, TableOut, TableRequest, TableResult, cell_text, parse_table
 from ctxprune.pruners.table_render import pipe_text, render
-from ctxprune.pruners.table_rows import (QuestionShape, cue_words, norm_text, whole_column_cue, condition_matrix, edge_rows, extreme_rows, question_shape,
-                                         asked_items, blank_in_rows, kinship, row_text, value_codes, spread_neighbours, without_operands)
+from ctxprune.pruners.table_rows import (QuestionShape, asked_items, blank_in_rows, condition_matrix, cue_words, edge_rows,
+                                         extreme_rows, kinship, norm_text, question_shape, row_text, spread_neighbours,
+                                         value_codes, whole_column_cue, without_operands)
 from ctxprune.pruners.table_sparse import bm25_vectorised
 from ctxprune.pruners.table_select import SubTable, fill_table, softmax_weights, top_up
 from ctxprune.scoring import minmax
@@ -146,6 +149,19 @@ class Scores:
     text: list[list[str]] | None = None  # the table's text cells (for blank_p)
 
 
+def _cells_holding(table: Table, words: list[str]) -> set[str]:
+    """The distinct cell texts that contain one of ``words`` (case-blind substrings), found by one regex pass over
+    the joined distinct cells instead of a Python loop over every cell (10k x 20 distinct cells: ~100 -> ~35 ms)."""
+    blob = "\x00".join(set(itertools.chain.from_iterable(table.text)))
+    low = blob.lower()  # searched case-sensitively when lowering keeps every offset (re.I is ~4x slower)
+    pattern = re.compile("|".join(re.escape(w.lower()) for w in words), 0 if len(low) == len(blob) else re.I)
+    found = set()
+    for m in pattern.finditer(low if len(low) == len(blob) else blob):
+        end = blob.find("\x00", m.end())
+        found.add(blob[blob.rfind("\x00", 0, m.start()) + 1: len(blob) if end < 0 else end])
+    return found
+
+
 class TablePruner(Pruner):
     kind = "table"
     method = "atf-columns-rows"
@@ -204,13 +220,7 @@ class TablePruner(Pruner):
         if not cues:
             return shape
         nq = norm_text(query)
-        named = set()
-        for v in {v for r in table.text for v in r}:
-            low = v.lower()
-            if any(w in low for w in cues):
-                n = norm_text(v)
-                if n in nq:
-                    named.add(n)
+        named = {n for n in map(norm_text, _cells_holding(table, cues)) if n in nq}
         if named and not whole_column_cue(query, tuple(named)):
             return dataclasses.replace(shape, whole_column=False)
         return shape
