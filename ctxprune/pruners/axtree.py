@@ -40,10 +40,15 @@ MAX_JSON_DEPTH = 256
 LINE_CACHE = 200_000  # token counts of shortened lines kept between requests
 
 
-def _settle(prefetch: Future | None) -> None:
-    """Wait for a cache prefetch; its failure costs only the cache (``score`` embeds, and raises, itself)."""
-    if prefetch is not None and prefetch.exception() is not None:
+def _settle(prefetch: Future | None) -> list[str] | None:
+    """Wait for the embedding prefetch and take its line texts; a failure costs only the cache (``score``
+    computes, embeds, and raises, itself)."""
+    if prefetch is None:
+        return None
+    if prefetch.exception() is not None:
         log.warning("axtree embedding prefetch failed (scoring embeds itself)", exc_info=prefetch.exception())
+        return None
+    return prefetch.result()
 
 
 @lru_cache(maxsize=16)
@@ -204,7 +209,9 @@ class AxTreePruner(Pruner):
         try:
             removals, removed, blanked = self.apply_guard(nodes, must) if req.guard else ([], set(), set())
         finally:  # the nodes are changed below: the prefetch must be done reading them
-            _settle(prefetched)
+            texts = _settle(prefetched)
+        if blanked:  # blanked names change the texts (and their nameless children's): score works them out again
+            texts = None
         tokens_in, line_tokens = counted.result()
         limit = req.budget.limit(tokens_in) if req.budget else None
         for j in blanked:  # the text of a large container that carried an attack is dropped, its children stay
@@ -213,7 +220,7 @@ class AxTreePruner(Pruner):
         try:
             if limit is not None and limit >= tokens_in:
                 raise _Fits()
-            sel, scores, text, tokens_out = self._prune(req, nodes, removed, must, limit, line_tokens)
+            sel, scores, text, tokens_out = self._prune(req, nodes, removed, must, limit, line_tokens, texts)
             fallback = None
             if tokens_out >= tokens_in and limit is not None:
                 fallback = "pruning would not shrink the tree"
@@ -233,10 +240,10 @@ class AxTreePruner(Pruner):
                             line_tokens)
 
     def _prune(self, req: AxTreeRequest, nodes: list[Node], removed: set[int], must: set[int], limit: int | None,
-               line_tokens: list[int]) -> tuple[Selection, np.ndarray, str, int]:
+               line_tokens: list[int], texts: list[str] | None = None) -> tuple[Selection, np.ndarray, str, int]:
         # renderings are measured from the lines' counts while fitting; the chosen text is counted whole below
         count = LineTally(self.counter, {n.line: line_tokens[n.index] for n in nodes[:-1]})
-        scores, _ = self.scorer.score(req.goal, req.previous_actions, nodes, exclude=removed)
+        scores, _ = self.scorer.score(req.goal, req.previous_actions, nodes, exclude=removed, texts=texts)
         full_cost = line_tokens  # each line's share of the whole tree's tokens, its newline included
         # only a line with children is ever kept shortened (as an ancestor): count only those
         parents = [n for n in nodes if n.children]

@@ -285,8 +285,7 @@ def _wrapper(nodes: list[Node], i: int, max_lines: int) -> int:
 
 
 def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int],
-                dense: DenseAgentTextHead | None = None, ruled: set[int] | None = None,
-                stats: dict | None = None) -> dict[int, str]:
+                dense: DenseAgentTextHead | None = None, ruled: set[int] | None = None) -> dict[int, str]:
     """Lines the learned models flag (5+ words), with their cue (``learned:p`` or ``minilm:p``).
 
     Cascade: every candidate text gets the cheap wordllama heads; of the texts they do not flag (nor the rules,
@@ -317,8 +316,6 @@ def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int],
             if q > best.get(t, -1.0):
                 best[t] = q
     top = sorted(best, key=lambda t: (-best[t], t))[:w.k]
-    if stats is not None:
-        stats["dense_texts"] = len(top)
     if not top:
         return out
     try:
@@ -336,7 +333,7 @@ def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int],
 
 def find_injections(nodes: list[Node], protected: set[int] | None = None, max_wrapper: int = 12,
                     large_share: float = 0.3, model: AgentTextModel | None = None,
-                    dense: DenseAgentTextHead | None = None, stats: dict | None = None) -> list[Removal]:
+                    dense: DenseAgentTextHead | None = None) -> list[Removal]:
     """Removals (whole subtrees) for every node whose own text is an attack (rules, or the models when given)."""
     protected = protected or set()
     n_lines = max(1, len(nodes))
@@ -346,7 +343,7 @@ def find_injections(nodes: list[Node], protected: set[int] | None = None, max_wr
     through = gated(texts)
     # the rules' verdicts first (cached per text), so the MiniLM stage spends its K texts on what they let pass
     ruled = {i for i in through if i not in protected and judge(texts[i], gate=False) is not None} if dense else None
-    learned = model_flags(texts, model, protected, dense, ruled, stats)
+    learned = model_flags(texts, model, protected, dense, ruled)
     for n in nodes:
         if n.index in gone or n.index in protected or (n.index not in through and n.index not in learned):
             continue

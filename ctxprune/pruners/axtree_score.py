@@ -239,17 +239,21 @@ class AxScorer:
         cols = rank.dense_columns(len(nodes), top, cos, parts["static"], dense_top)
         return np.hstack([x, cols[:, list(dense_cols)]])
 
-    def prefetch(self, nodes: list[Node]) -> None:
-        """Embed the lines' texts ahead of ``score`` so they are cached by then (see ``AxTreePruner.run``)."""
-        self.hub.get("static").embed(line_texts(nodes, self.w.max_chars))
+    def prefetch(self, nodes: list[Node]) -> list[str]:
+        """The lines' texts, embedded ahead of ``score`` so they are cached by then (see ``AxTreePruner.run``)."""
+        texts = line_texts(nodes, self.w.max_chars)
+        self.hub.get("static").embed(texts)
+        return texts
 
-    def score(self, goal: str, history: list[str], nodes: list[Node],
-              exclude: set[int] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Final score per line; ``exclude``d lines (removed by the guard) score -1 and lend nothing."""
+    def score(self, goal: str, history: list[str], nodes: list[Node], exclude: set[int] | None = None,
+              texts: list[str] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Final score per line; ``exclude``d lines (removed by the guard) score -1 and lend nothing.
+
+        ``texts``: the nodes' ``line_texts`` when the caller has them already (``prefetch``)."""
         if not nodes:
             return np.zeros(0), {}
         exclude = exclude or set()
-        texts = line_texts(nodes, self.w.max_chars)
+        texts = texts if texts is not None else line_texts(nodes, self.w.max_chars)
         texts = ["removed" if i in exclude else t for i, t in enumerate(texts)]
         rel, parts = self.relevance(goal, history_query(history), texts)
         parts["relevance"] = rel
