@@ -39,12 +39,8 @@ def recall(ex: dict, cols, rows) -> float:
 def fill(args: tuple, kw: dict, cols: list[int]) -> list[int]:
     """The rows fill_table would keep with these columns."""
     p, q, cells, head, limit, _, must_rows = args[:7]
-    lead, head_lead, max_cells = kw["lead"], kw["head_lead"], kw["max_cells"]
-    k, first = len(cols), min(cols)
-    h = float(head[cols].sum()) + (k - 1) - float(head_lead[first])
-    cost = cells[:, cols].sum(axis=1) + k - lead[:, first]
-    return sel._fill_rows(np.argsort(-q, kind="stable"), cost.astype(float), limit - h, must_rows,
-                          max(0, max_cells // k))
+    return sel.rows_for_columns(cols, np.argsort(-q, kind="stable"), cells, head, limit, must_rows, kw["max_cells"],
+                                kw["lead"], kw["head_lead"])
 
 
 def main():

@@ -54,6 +54,20 @@ def _fill_rows(order: np.ndarray, cost: np.ndarray, room: float, must: np.ndarra
     return chosen
 
 
+def rows_for_columns(cols: list[int], row_order: np.ndarray, cell_tokens: np.ndarray, head_tokens: np.ndarray,
+                     limit: int, must_rows: np.ndarray, max_cells: int | None = None, lead: np.ndarray | None = None,
+                     head_lead: np.ndarray | None = None) -> list[int]:
+    """The rows, best first by ``row_order``, that fit ``limit`` with these columns (header, separators, newline
+    and the first column's lead counted as ``fill_table`` does), at most ``max_cells`` cells."""
+    k, first = len(cols), min(cols)
+    head = float(head_tokens[cols].sum()) + (k - 1) - (float(head_lead[first]) if head_lead is not None else 0.0)
+    cost = cell_tokens[:, cols].sum(axis=1) + k  # separators and the newline
+    if lead is not None:
+        cost = cost - lead[:, first]
+    max_rows = cell_tokens.shape[0] if max_cells is None else max(0, max_cells // k)
+    return _fill_rows(row_order, cost.astype(float), limit - head, must_rows, max_rows)
+
+
 def fill_table(p: np.ndarray, q: np.ndarray, cell_tokens: np.ndarray, head_tokens: np.ndarray, limit: int,
                must_cols: np.ndarray, must_rows: np.ndarray, max_cells: int | None = None,
                min_cols: int = 1, lead: np.ndarray | None = None, head_lead: np.ndarray | None = None,
@@ -77,13 +91,7 @@ def fill_table(p: np.ndarray, q: np.ndarray, cell_tokens: np.ndarray, head_token
     start = max(must_at[-1] + 1 if must_at else 0, min(min_cols, n_cols), 1)
     for k in range(start, n_cols + 1):
         cols = col_order[:k]
-        first = min(cols)
-        head = float(head_tokens[cols].sum()) + (k - 1) - (float(head_lead[first]) if head_lead is not None else 0.0)
-        cost = cell_tokens[:, cols].sum(axis=1) + k  # separators and the newline
-        if lead is not None:
-            cost = cost - lead[:, first]
-        max_rows = n_rows if max_cells is None else max(0, max_cells // k)
-        rows = _fill_rows(row_order, cost.astype(float), limit - head, must_rows, max_rows)
+        rows = rows_for_columns(cols, row_order, cell_tokens, head_tokens, limit, must_rows, max_cells, lead, head_lead)
         value = (float(p[cols].sum()) / p_tot) * (float(q[rows].sum()) / q_tot if rows else 0.0)
         if best is None or value > best.value + 1e-9:
             best = SubTable(cols, rows, value)
