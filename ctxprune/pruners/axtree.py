@@ -168,9 +168,9 @@ class AxTreePruner(Pruner):
     def must_keep(nodes: list[Node], keep: list[str]) -> set[int]:
         return {n.index for n in nodes if any(k in n.line for k in keep)} if keep else set()
 
-    def apply_guard(self, nodes: list[Node], must: set[int]) -> tuple[list[Removal], set[int], set[int]]:
+    def apply_guard(self, nodes: list[Node], must: set[int], goal: str | None = None) -> tuple[list[Removal], set[int], set[int]]:
         """(removals, removed lines, lines whose text the guard blanked to bid + role)."""
-        removals = find_injections(nodes, protected=must, model=self.guard_model, dense=self.guard_dense)
+        removals = find_injections(nodes, protected=must, model=self.guard_model, dense=self.guard_dense, goal=goal)
         removed = {j for r in removals if not r.shortened for j in r.lines}
         blanked = {j for r in removals if r.shortened for j in r.lines}
         return removals, removed, blanked
@@ -207,7 +207,7 @@ class AxTreePruner(Pruner):
         prefetched = self._overlap.submit(self.scorer.prefetch, nodes) if req.guard else None
         must = self.must_keep(nodes, req.keep)
         try:
-            removals, removed, blanked = self.apply_guard(nodes, must) if req.guard else ([], set(), set())
+            removals, removed, blanked = self.apply_guard(nodes, must, req.goal) if req.guard else ([], set(), set())
         finally:  # the nodes are changed below: the prefetch must be done reading them
             texts = _settle(prefetched)
         if blanked:  # blanked names change the texts (and their nameless children's): score works them out again

@@ -25,6 +25,7 @@ from bisect import bisect_right
 from functools import lru_cache
 from dataclasses import dataclass
 
+from ctxprune.pruners.axtree_guard_echo import echoing
 from ctxprune.pruners.axtree_guard_lexicon import (ADDRESS_IN, CUES_EXTRA, CUES_ML, EXTRA_TRIGGER, GATE_CHARS, GATE_SPACED,
                                                   GATE_WORDS, ML_TRIGGER, NON_LATIN, SECRET_WORD, TOOLCALL_RE, joined_up)
 from ctxprune.pruners.axtree_guard_model import DENSE_MAX_WORDS, MIN_WORDS, AgentTextModel, DenseAgentTextHead
@@ -42,8 +43,8 @@ ENTITY = (r"(?:ai|a\.i\.|llms?|chatgpt|gpt-?\d*|claude|gemini|copilot|bots?|assi
           r"ai[- ](?:powered|based|driven))(?:[- ](?:browsing|web|shopping))?[- ]"
           r"(?:agents?|assistants?|tools?|systems?|models?|crawlers?|bots?))")
 GAP = r"(?:[^.]|\.(?=\S))"  # within one sentence: a dot inside an address (example.com) does not end it
-DATA_VERB = r"enter|type|provide|input|send|share|submit|confirm|verify|paste|fill in|e-?mail|reveal|disclose|give|upload|forward|post|write|re-?enter|sign in|log ?in|authenticate|change|update"
-DATA_NOUN = (r"passwords?|passcodes?|credentials|login details|log-?in (?:info|details)|credit card|card (?:number|details)|cvv|cvc|security code|ssn|social security|bank (?:account|details|login)|routing number|iban|pin(?: code)?|one[- ]time (?:code|password)|otp|2fa code|verification code|api keys?|access tokens?|private keys?|seed phrase|recovery phrase|personal (?:data|information|details)|home address|date of birth|passport|mother's maiden name|usernames?|id (?:document|card)|identity (?:document|card)|driver'?s licen[cs]e|recovery (?:e-?mail|phone)")
+DATA_VERB = r"enter|type|provide|input|send|share|submit|confirm|verify|paste|copy|fill in|e-?mail|reveal|disclose|give|upload|forward|post|write|re-?enter|sign in|log ?in|authenticate|change|update|reset|reply with"
+DATA_NOUN = (r"passwords?|passcodes?|credentials|login details|log-?in (?:info|details)|credit card|card (?:number|details)|cvv|cvc|security code|ssn|social security|bank (?:account|details|login)|routing number|iban|pin(?: code)?|one[- ]time (?:code|password)|otp|2fa code|verification code|api keys?|access tokens?|private keys?|seed phrase|recovery phrase|personal (?:data|information|details)|home address|date of birth|passport|mother's maiden name|usernames?|id (?:document|card)|identity (?:document|card)|driver'?s licen[cs]e|recovery (?:e-?mail|phone)|payment (?:details|information|info)|billing (?:details|information)|(?:2fa |backup |recovery )codes")
 CUES: dict[str, list[tuple[re.Pattern, float]]] = {
     "address": [
         (re.compile(rf"\b(?:if|when|since|because) you(?:'re| are)\b[^.]{{0,30}}\b{AGENT}\b", _F), 3.0),
@@ -63,12 +64,23 @@ CUES: dict[str, list[tuple[re.Pattern, float]]] = {
         (re.compile(r"\b(?:instructions?|task|goal|orders?|guidelines)\s+(?:are|is|have been|has been|were|was)\s+(?:now\s+)?(?:outdated|cancell?ed|void|obsolete|replaced|superseded|changed|revoked|no longer valid)\b", _F), 2.5),
         (re.compile(r"\byou have been (?:granted|given)\s+(?:\w+\s+)?(?:admin|administrator|elevated|special|full|root)\s+(?:rights|permissions?|access|privileges)\b", _F), 2.0),
         (re.compile(r"\binstead of (?:your|the|what the user)\b[^.]{0,20}\b(?:task|goal|asked|instructions?|request)", _F), 2.5),
+        # session 8: the usual ways of announcing a replaced task
+        (re.compile(r"\b(?:ignore|disregard|forget)\s+(?:whatever|everything|anything|what)\s+(?:you(?:'ve| have)?\s+(?:were |been |was )?"
+                    r"(?:told|asked|instructed|given)|(?:the user|they|he|she) (?:said|asked|told|wanted))\b", _F), 3.5),
+        (re.compile(r"\b(?:ignore|disregard|forget|clear)\s+(?:all\s+)?(?:previous|prior|earlier|above|the)\s+(?:context|conversation|messages|guidance|chat)\b", _F), 3.0),
+        (re.compile(r"\bnew (?:task|instructions?|objective|mission|directive|goal)\s*:|\b(?:end of|begin(?:ning of)?)\s+(?:the\s+)?(?:new\s+)?(?:user\s+|system\s+)?"
+                    r"(?:task|instructions?|prompt)\b|\b(?:real|actual|true) instructions? (?:follows?|below|begins?)\b", _F), 3.0),
+        (re.compile(r"\b(?:developer|debug|god|jailbreak|admin|maintenance) mode (?:enabled|activated|on|is (?:now )?active)\b|"
+                    r"\b(?:conversation|instructions?|messages?|everything|prompt) above (?:was|were|is) (?:only |just )?(?:a )?(?:test|fake|example|void|invalid)\b|"
+                    r"\b(?:guidance|instructions?|procedures?|rules) (?:is|are) (?:now )?obsolete\b", _F), 3.0),
+        (re.compile(r"\[\s*(?:system|admin|developer|operator)\s*\]\s*:?|<\|im_start\|>\s*system|<\|system\|>|(?:^|\n)\s*system\s*:\s", _F), 2.5),
     ],
     "user3": [
         (re.compile(r"\b(?:the|your) (?:user|human|principal|operator|owner)(?:'s)? (?:has |have )?(?:asked|wants|wanted|requested|instructed|authori[sz]ed|approved|needs|told|consented|agreed|expects|prefers)\b", _F), 2.5),
         (re.compile(r"\b(?:do not|don't|never|without|no need to)\s+(?:tell|inform|notify|alert|ask|asking|telling|informing|notifying|consult\w*|check\w* with|mention\w*|confirm\w* with)\s+(?:with\s+)?(?:the|your) (?:user|human|owner)\b", _F), 3.0),
         (re.compile(r"\bon behalf of (?:the|your) (?:user|human|owner)\b", _F), 2.0),
         (re.compile(r"\b(?:the person|the people|whoever|the one) you (?:work|act|are working|are acting) for\b", _F), 2.5),
+        (re.compile(r"\b(?:the|your) (?:user|human|customer) (?:actually|really|truly) (?:wants|needs|prefers|meant)\b", _F), 2.5),
     ],
     "task": [
         (re.compile(r"\b(?:to|before you can|in order to|you cannot|you can't|unable to)\s+(?:successfully\s+)?(?:complete|finish|accomplish|continue|proceed with|fulfil+|carry out|perform)\s+(?:your|the|this|the user'?s?)\s+(?:task|goal|objective|request|mission|assignment|instructions?)\b", _F), 2.5),
@@ -77,7 +89,7 @@ CUES: dict[str, list[tuple[re.Pattern, float]]] = {
     "data": [
         (re.compile(rf"\b(?:{DATA_VERB})\b{GAP}{{0,60}}\b(?:{DATA_NOUN})\b", _F), 2.0),
         (re.compile(rf"\b(?:{DATA_NOUN})\b{GAP}{{0,30}}\b(?:typed|entered|pasted|submitted|sent|uploaded|shared)\b", _F), 2.0),
-        (re.compile(r"\b(?:transfer|wire|send|pay|donate)\b[^.]{0,30}(?:[$€£]\s?\d|\d+\s?(?:usd|eur|dollars|btc)|bitcoin|crypto|gift cards?|wallet)", _F), 2.0),
+        (re.compile(r"\b(?:transfer|wire|send|pay|donate)\b[^.]{0,30}(?:[$€£]\s?\d|\d+\s?(?:usd|eur|dollars|btc)|(?:usd|eur|gbp|chf)\s?\d|bitcoin|crypto|gift cards?|wallet|iban)", _F), 2.0),
     ],
     "urgent": [
         (re.compile(r"\b(?:urgent|urgently|important|attention|warning|alert|action required|critical|mandatory|immediately|right now|without delay|final notice|security (?:alert|notice|check|warning))\b", _F), 1.0),
@@ -85,8 +97,13 @@ CUES: dict[str, list[tuple[re.Pattern, float]]] = {
     "imperative": [
         (re.compile(r"\b(?:you must|you need to|you should|you have to|you are required to|you're required to|must first|first (?:go|navigate|visit|click|enter|open|send)|do this now|proceed to)\b", _F), 1.0),
     ],
+    "imperative_ui": [  # an order to work the page, at the start of a sentence ("Click 'Clean now'", "Call ...")
+        (re.compile(r"(?:^|[.!?:;,]\s+|\b(?:please|also|now|then|just|simply)\s+)(?:click|tap|press|call|install|download|upload|re-?enter|paste|copy|buy|"
+                    r"purchase|skip|reply|forward|close this|tick|wire|select|choose|press)\b", _F), 1.0),
+    ],
     "nav": [
         (re.compile(r"\b(?:go to|navigate to|visit|open|head to|redirect to|browse to)\b[^.]{0,20}(?:https?://|www\.|\b[a-z0-9-]+\.(?:com|net|org|io|xyz|ru|top|info|biz)\b)", _F), 1.0),
+        (re.compile(r"https?://|www\.", _F), 0.75),  # a link in the text at all: a harmful request only next to a named reader
     ],
     "benign": [
         (re.compile(r"\bcookies?\b|\bconsent\b|\bgdpr\b|\bprivacy (?:policy|settings|preferences|notice)\b|\bour partners\b|\badvertis|\bsponsored\b|\b\d+% off\b|\bnewsletter\b|\bfree shipping\b", _F), -1.0),
@@ -94,7 +111,8 @@ CUES: dict[str, list[tuple[re.Pattern, float]]] = {
     ],
 }
 KINDS = list(CUES) + [k for k in CUES_EXTRA if k not in CUES]  # CUES_ML adds to CUES' kinds only
-SPEAKS_TO_AGENT = ("address", "override", "user3", "task", "toolcall", "obfuscated", "steer")
+SPEAKS_TO_AGENT = ("address", "override", "user3", "task", "toolcall", "obfuscated", "steer", "secrecy", "proxy")
+HARMFUL = {"data", "nav", "override", "user3", "exfil", "secrecy", "harm"}  # what a named reader is asked for
 _SENT = re.compile(r"(?<=[.!?;:])\s+|\n+")
 
 
@@ -113,7 +131,7 @@ class Verdict:
         if agentish >= 2.0 and self.score >= 3.5:
             return True
         # an AI named as the reader and asked for data, a visit or a change of orders
-        if agentish >= 1.5 and kinds & {"data", "nav", "override", "user3"} and self.score >= 3.0:
+        if agentish >= 1.5 and kinds & HARMFUL and self.score >= 3.0:
             return True
         # an action shaped like the agent's own tool call, pointing somewhere or at data
         if "toolcall" in kinds and (kinds & {"data", "nav", "override", "harm"} or ADDRESS_IN.search(self.window)
@@ -122,8 +140,21 @@ class Verdict:
         # an account-damaging action ordered as a turn away from the current job
         if "harm" in kinds and kinds & {"offtask", "override"} and self.score >= 3.5:
             return True
+        # a scam pop-up: gift cards bought for their codes, or an infected device / a number to call / a fee, pressed
+        if "scam" in kinds and (self._kind(kinds, "scam") >= 3.0 or kinds & {"urgent", "threat", "imperative", "imperative_ui"}
+                                and self.score >= 3.5):
+            return True
+        # data where it does not belong (a comment box, someone else's details, the card asked again) under pressure
+        if "exfil" in kinds and (kinds & {"threat", "urgent", "scam"} or "data" in kinds and self._kind(kinds, "exfil") >= 2.0) \
+                and self.score >= 3.5:
+            return True
+        pressed = kinds & {"urgent", "threat"}
+        ordered = kinds & {"imperative", "imperative_ui"}
         # an urgent order to hand over data or go elsewhere, not addressed to anyone in particular
-        return {"urgent", "imperative"} <= kinds and bool(kinds & {"data", "nav"}) and self.score >= 4.0
+        return bool(pressed and (ordered or len(kinds & {"data", "nav", "exfil"}) >= 2) and kinds & {"data", "nav"}) and self.score >= 4.0
+
+    def _kind(self, kinds: set[str], kind: str) -> float:
+        return max((self._w(c) for c in self.cues if c.split(":")[0] == kind), default=0.0)
 
     @staticmethod
     def _w(cue: str) -> float:
@@ -134,7 +165,9 @@ class Verdict:
             return f"speaks to the agent: learned model (p={self.cues[0].split(':')[1]})"
         if self.cues and self.cues[0].startswith("minilm:"):
             return f"speaks to the agent: sentence model (MiniLM, p={self.cues[0].split(':')[1]})"
-        names = sorted({c.split(":")[0] for c in self.cues if self._w(c) > 0})
+        names = sorted({c.split(":")[0] for c in self.cues if self._w(c) > 0} - {"echo"})
+        if any(c.startswith("echo:") for c in self.cues):
+            return "repeats the agent's goal word for word, with: " + ", ".join(names)
         return "speaks to the agent: " + ", ".join(names)
 
 
@@ -231,6 +264,21 @@ def judge(text: str, gate: bool = True) -> Verdict | None:
             return v
     plain = joined_up(text)  # letters spaced out to slip past the cues
     return judge(plain, gate=False) if plain is not None and plain != text else None
+
+
+# what an echo of the goal needs besides (see axtree_guard_echo): an order, pressure, data, a link, or an address
+ECHO_KINDS = frozenset({"data", "nav", "exfil", "scam", "threat", "urgent", "imperative", "imperative_ui", "override",
+                        "user3", "secrecy", "steer", "toolcall", "harm", "offtask", "task", "address", "proxy", "obfuscated"})
+
+
+def judge_echo(text: str) -> Verdict | None:
+    """The first window of a text that repeats the goal and also orders, presses, asks for data or names the agent."""
+    whole = [text] if len(text.split()) <= 80 else []
+    for w in windows(text) + whole:
+        v = judge_window(w)
+        if v.score >= 1.0 and any(c.split(":")[0] in ECHO_KINDS for c in v.cues):
+            return Verdict(v.score, [*v.cues, "echo:1.0"], w)
+    return None
 
 
 def node_text(n: Node) -> str:
@@ -333,8 +381,9 @@ def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int],
 
 def find_injections(nodes: list[Node], protected: set[int] | None = None, max_wrapper: int = 12,
                     large_share: float = 0.3, model: AgentTextModel | None = None,
-                    dense: DenseAgentTextHead | None = None) -> list[Removal]:
-    """Removals (whole subtrees) for every node whose own text is an attack (rules, or the models when given)."""
+                    dense: DenseAgentTextHead | None = None, goal: str | None = None) -> list[Removal]:
+    """Removals (whole subtrees) for every node whose own text is an attack (rules, or the models when given;
+    with the ``goal``, a text that repeats it word for word and gives any order, see ``judge_echo``)."""
     protected = protected or set()
     n_lines = max(1, len(nodes))
     gone: set[int] = set()
@@ -344,12 +393,16 @@ def find_injections(nodes: list[Node], protected: set[int] | None = None, max_wr
     # the rules' verdicts first (cached per text), so the MiniLM stage spends its K texts on what they let pass
     ruled = {i for i in through if i not in protected and judge(texts[i], gate=False) is not None} if dense else None
     learned = model_flags(texts, model, protected, dense, ruled)
+    echo = echoing(texts, goal)
     for n in nodes:
-        if n.index in gone or n.index in protected or (n.index not in through and n.index not in learned):
+        if n.index in gone or n.index in protected or (n.index not in through and n.index not in learned
+                                                       and n.index not in echo):
             continue
         v = judge(texts[n.index], gate=False) if n.index in through else None
         if v is None and n.index in learned:
             v = Verdict(2.0, [learned[n.index]], texts[n.index][:500])
+        if v is None and n.index in echo:
+            v = judge_echo(texts[n.index])
         if v is None:
             continue
         own = subtree(nodes, n.index)

@@ -26,25 +26,28 @@ ML_IGNORE = (r"(?:\bignorier\w*|\bignorez\b|\bignorer\b|\bignora\w*|\bignore[mn]
              r"\bnegeer\b|\bzignoruj\b|\bgöz ardı\b|\bпроигнорируй\w*|\bигнорируй\w*|\bзабудь\w*|"
              r"忽略|无视|無視|忘记|忘れ|무시)")
 ML_ORDERS = (r"(?:anweisung\w*|befehl\w*|instruction\w*|consigne\w*|instruccion\w*|instruç\w*|istruzion\w*|"
-             r"instructies|instrukcj\w*|talimat\w*|указани\w*|инструкци\w*|指令|指示|命令|지시)")
+             r"instructies|instrukcj\w*|talimat\w*|указани\w*|инструкци\w*|指令|指示|命令|지시|"
+             r"tarea\w*|t[aâ]che\w*|aufgabe\w*|compit\w*|taak|tarefa\w*|zadani\w*|görev\w*|задач\w*|任务|任務|タスク|작업)")
 # "previous", "all", "your": without one of them "ignore the instructions below" is a how-to
-ML_PRIOR = (r"(?:bisherig\w*|vorherig\w*|früher\w*|alle[nrs]?|ihre[n]?|précédent\w*|antérieur\w*|toutes|tous|vos|"
+ML_PRIOR = (r"(?:\btu\b|\bsu\b|\bvotre\b|\bta\b|\bdeine?[nr]?\b|\btua\b|\bsua\b|\bje\b|bisherig\w*|vorherig\w*|früher\w*|alle[nrs]?|ihre[n]?|précédent\w*|antérieur\w*|toutes|tous|vos|"
             r"anterior\w*|previ\w*|todas|todos|tus|sus|suas|precedent\w*|tutte|tue|vorige|eerdere|poprzedni\w*|wszystkie|"
             r"önceki|tüm|предыдущ\w*|прежн\w*|все|ваши|твои|之前|以前|先前|所有|全部|すべて|이전|모든)")
 ML_USER = (r"(?:\bl\W{0,2}utilisateur|\bdes nutzers|\bdem nutzer|\bdel usuario|\bal usuario|\bdo usuário|\bao usuário|"
-           r"\b(?:dell|all)\W{0,2}utente|\bde gebruiker|\bużytkownik\w*|\bkullanıcı\w*|\bпользовател\w+|用户|使用者|ユーザー|사용자)")
+           r"\b(?:dell|all)\W{0,2}utente|\bo usuário|\bel usuario|\bder nutzer|\bde gebruiker|\bużytkownik\w*|\bkullanıcı\w*|\bпользовател\w+|用户|使用者|ユーザー|사용자)")
 ML_SECRET = (r"(?:\bpasswort\w*|\bkennwort\w*|\bkreditkart\w*|\bcontraseña\w*|\btarjeta\b|\bmot de passe\b|\bcarte bancaire\b|"
              r"\bnuméro de carte\b|\bsenha\b|\bcartão\b|\bcarta di credito\b|\bwachtwoord\b|\bhasło\b|\bşifre\w*|"
              r"\bпарол\w*|\bкарт[аыу]\b|密码|密碼|银行卡|信用卡|パスワード|クレジットカード|비밀번호|신용카드)")
 # text shaped like an agent's action (quotes may come escaped, as in a tree's 'name'): goto("..."), click('42'), {"action": "navigate", "args": ...}, "Thought: ... Action:"
 TOOLCALL = (r"(?:(?<![.\w])(?:goto|go_to|navigate|click|fill|type|press|open_url|send_keys|select_option)\s*\(\s*\\?['\"\w]|"
             r"[\"'](?:tool|action|function|command|name)\\?[\"']\s*:\s*\\?[\"']\w+\\?[\"']\s*,\s*\\?[\"'](?:args|arguments|parameters|params|input|url)\\?[\"']|"
-            r"\bthought\s*:.{0,200}\baction\s*:|\baction\s*:.{0,200}\bthought\s*:|\bnext action\s*:)")
+            r"\bthought\s*:.{0,200}\baction\s*:|\baction\s*:.{0,200}\bthought\s*:|\bnext action\s*:|"
+            r"<\s*/?\s*(?:tool_(?:result|call|response|output)|function_(?:call|result|response)|observation)\b|"
+            r"\b(?:function|tool)[_ ]call\b\s*(?:required)?\s*:|\b[a-z]+_[a-z_]+\s*\(\s*\w+\s*=)")
 
 TOOLCALL_RE = re.compile(TOOLCALL, _F)
 ADDRESS_IN = re.compile(r"https?://|www\.|\b[a-z0-9-]+\.(?:com|net|org|io|xyz|ru|top|info|biz)\b", _F)  # a web address
 
-SECRET_WORD = re.compile(r"passw|card|cvv|cvc|\bpin\b|token|ssn|otp|iban", _F)  # inside identifiers too: card_number
+SECRET_WORD = re.compile(r"passw|card|cvv|cvc|\bpin\b|token|ssn|otp|iban|chat_?history|transfer|funds|payment|cookie|contacts", _F)  # inside identifiers too: card_number
 
 # other languages: searched only where ML_TRIGGER finds a foreign word or a non-ASCII letter
 CUES_ML: dict[str, list[tuple[re.Pattern, float]]] = {
@@ -52,7 +55,8 @@ CUES_ML: dict[str, list[tuple[re.Pattern, float]]] = {
     "override": [(re.compile(rf"{ML_IGNORE}.{{0,40}}{ML_PRIOR}.{{0,30}}{ML_ORDERS}|{ML_IGNORE}.{{0,40}}{ML_ORDERS}.{{0,20}}{ML_PRIOR}|"
                              rf"{ML_PRIOR}.{{0,30}}{ML_ORDERS}.{{0,20}}{ML_IGNORE}", _F), 3.5)],  # the last: verb-final (ja, ko, tr)
     "user3": [(re.compile(ML_USER, _F), 1.0)],
-    "data": [(re.compile(ML_SECRET, _F), 1.5)],
+    "data": [(re.compile(ML_SECRET, _F), 1.5),
+             (re.compile(r"\b(?:envie|envía|envoyez|sende[nt]?|überweise\w*|invia\w*|transfi\w*|virement|stuur)\b.{0,30}(?:r\$|[$€£]|\d+\s?(?:eur|euro))", _F), 1.5)],
 }
 ML_TRIGGER = re.compile(r"\b(?:ki|ia|ignor\w*[^e\W]\b|olvid|oubli|vergiss|negeer|zignoruj|göz|a?s+istente|agente|anweis|befehl|consigne|"
                         r"instruc\w*[^st\W]\b|istruz|instrukc|talimat|utilisateur|nutzer|usuario|utente|gebruiker|passwort|kennwort|"
@@ -73,8 +77,13 @@ CUES_EXTRA: dict[str, list[tuple[re.Pattern, float]]] = {
     # output steering: only an agent summarises the page for someone
     "steer": [(re.compile(r"\b(?:when|if|while|whenever) (?:you(?:'re| are)? )?(?:summari[sz]\w*|paraphras\w*|describ\w*) (?:this|the) "
                           r"(?:page|site|website|article|content|text|listing|review)s?\b", _F), 2.5),
-              (re.compile(r"\b(?:(?:in|into|to)|(?:end|start|begin|finish|close)) your (?:answer|reply|response|summary|output)\b", _F), 2.0),
-              (re.compile(r"\byour (?:answer|reply|response|summary) to (?:the|your) (?:user|human|customer)\b", _F), 3.0)],
+              (re.compile(r"\b(?:(?:in|into|to|for)|(?:end|start|begin|finish|close|conclude)) your (?:final |next |eventual )?(?:answer|reply|response|summary|output|report)\b", _F), 2.0),
+              (re.compile(r"\byour (?:answer|reply|response|summary) to (?:the|your) (?:user|human|customer)\b", _F), 3.0),
+              # what to assert or leave out (summed with the cues above: alone it is a review's "I recommend it as the best")
+              (re.compile(r"\b(?:state|say|report|claim|confirm|answer|respond|reply)\s+(?:that|with exactly|only)\b|"
+                          r"\brecommend\b[^.]{0,40}\bas (?:the )?(?:best|only|top)\b|\bdescribe\b[^.]{0,60}\bas (?:discontinued|unavailable|"
+                          r"the (?:best|only)|unsafe|fake|a scam)\b|\b(?:omit|leave out|skip|hide|ignore|exclude)\b[^.]{0,20}\b(?:the )?"
+                          r"(?:negative|bad|low|critical|warning|other|competitor)\w*\b", _F), 1.5)],
     # an action that takes over or damages the account, or runs something downloaded
     "harm": [(re.compile(r"\b(?:change|update|set|replace|reset)\b[^.]{0,30}\brecovery (?:e-?mail|phone|address|number)|"
                          r"\b(?:disable|turn off|deactivate|remove|delete)\b[^.]{0,25}\b(?:two[- ]factor|2fa|two[- ]step|"
@@ -82,6 +91,77 @@ CUES_EXTRA: dict[str, list[tuple[re.Pattern, float]]] = {
                          r"\b(?:click|press|tap|select)\W{1,3}(?:delete|close|cancel|deactivate|remove) (?:my |your |the |this )?(?:account|profile|subscription|all)|"
                          r"\bdownload and (?:run|execute|open|install)\b|\b(?:run|execute) the (?:installer|file|script|program)\b|"
                          r"\bapprove (?:the |this |all )?(?:\w+ )?(?:transfer|transaction)s?\b", _F), 2.0)],
+    # session 8: scam pop-ups -- a device said to be infected, a support number to call, gift cards bought for their
+    # codes, a fee or an ID upload under threat, software to install before the page "works"
+    "scam": [
+        (re.compile(r"\b(?:your|this|the) (?:device|computer|pc|mac|laptop|phone|iphone|browser|system)\b[^.!]{0,30}\b"
+                    r"(?:is|has been|was|are|may be|might be)\b[^.!]{0,15}\b(?:infected|compromised|hacked|damaged)\b|"
+                    r"\b(?:your|this|the) (?:device|computer|pc|mac|laptop|phone|browser|system)\b[^.!]{0,20}\b(?:is|are) (?:out of date|outdated|at risk|vulnerable)\b|"
+                    r"\b\d+ (?:viruses|trojans|threats|malware|infections)\b|\b(?:virus|malware|trojan|spyware)\w* (?:detected|found)\b"), 2.0),
+        (re.compile(r"\bcall\b[^.!]{0,40}?(?:\+?\d[\d ().-]{8,}\d)"), 1.0),  # support lines are common: only with pressure
+        (re.compile(r"\b(?:buy|purchase|get)\b[^.!]{0,40}\bgift ?cards?\b.{0,80}?\b(?:codes?|numbers?|pins?)\b"), 3.0),
+        (re.compile(r"\bgift ?cards?\b[^.!]{0,40}\b(?:redemption )?codes?\b[^.!]{0,40}\b(?:unlock|release|claim|receive|avoid|restore)\b"), 2.0),
+        (re.compile(r"\b(?:pay|settle)\b[^.!]{0,30}\b(?:fee|fine|penalty|charge)\b[^.!]{0,30}\b(?:unlock|release|restore|avoid|continue|proceed)\b"), 2.0),
+        (re.compile(r"\bupload\w*\b[^.!]{0,30}\b(?:photo id|passport|id card|identity (?:card|document)|driver'?s licen[cs]e|selfie)\b"
+                    r"[^.!]{0,60}\b(?:within|fine|penalty|prosecut\w*|legal|liabilit\w*|suspend\w*|or (?:else|face))\b"), 2.5),
+        (re.compile(r"\b(?:refund|prize|payout|winnings|inheritance|compensation)\b[^.!]{0,40}\b(?:is |are )?(?:pending|waiting|held|on hold|ready|approved|available)\b"
+                    r".{0,80}\b(?:send|pay|transfer|wire)\b"), 3.0),
+        (re.compile(r"\b(?:install|download|add|enable)\b[^.!]{0,30}\b(?:extension|plug-?in|add-?on|helper|codec|driver|certificate|cleaner|update)\b"
+                    r"[^.!]{0,50}\b(?:to (?:continue|proceed|access|view|see|unlock)|before (?:continuing|you continue|proceeding)|"
+                    r"(?:automated|ai|bots?|agents?|assistants?)\b|otherwise|will not work)"), 2.0),
+    ],
+    # a clock or a consequence that presses for action now ("within 60 seconds", "will be locked")
+    "threat": [
+        (re.compile(r"\bwithin (?:the next )?\d+ (?:seconds?|secs?|minutes?|mins?|hours?)\b|\bin \d+ (?:seconds?|secs?)\b|"
+                    r"\b\d{1,2}:\d{2}\b(?= (?:left|remaining|min))|\bexpires? in (?:\d|00:)|"
+                    r"\bwill be (?:permanently )?(?:locked|lost|wiped|deleted|erased|suspended|blocked|terminated|frozen|charged|forfeited)\b|"
+                    r"\b(?:account|card|device|order|booking|reservation|payment|profile)\b[^.!]{0,20}\b(?:is|has been) "
+                    r"(?:now )?(?:locked|suspended|frozen|blocked|flagged|compromised|hacked)\b|"
+                    r"\bunusual (?:login|sign-?in|activity)\b|\byou have (?:only )?\d+ (?:seconds?|minutes?)\b|"
+                    r"\b(?:hijack\w*|breach|intrusion|fraud) (?:detected|attempt\w*)\b|\bor (?:lose|you will lose|forfeit)\b|\b(?:prosecution|legal action)\b"), 1.5),
+    ],
+    # data where it does not belong: credentials or someone's details typed into a comment, chat, notes or review box,
+    # sent to an address, or asked again ("re-enter the card")
+    "exfil": [
+        (re.compile(r"\b(?:type|enter|paste|copy|put|write|add|include|provide|send|share|submit)\b[^.!]{0,60}\b(?:password|passcode|credentials|"
+                    r"card (?:number|details)|full (?:card )?number|cvv|cvc|pin\b|social security|ssn|one[- ]time (?:code|password)|"
+                    r"verification code|sms code|date of birth|bank login|e-?mail address|phone number|home address|contact details|"
+                    r"confirmation e-?mail|2fa|backup codes)"
+                    r"[^.!]{0,60}(?:\b(?:in|into|to|under|via|inside)\s+(?:the |a |this |our |your )?(?:\w+ )?(?:comments?|message|messages|chat|"
+                    r"notes?|review|feedback|referral|remarks|subject|description|reply|search)\b|\b(?:to|at|via)\s+[\w.+-]+@[\w-]+\.\w)"), 2.0),
+        (re.compile(r"\breply with (?:the |your |all )?(?:\w+ ){0,3}(?:codes?|passwords?|pins?|otp|credentials)\b|"
+                    r"\b(?:saved|stored|remembered) (?:in (?:this|the|your) browser )?(?:passwords?|credentials|logins?|card|cards|payment \w+|addresses)\b|"
+                    r"\b(?:passwords?|credentials|logins?|cards?)(?: and \w+)? (?:saved|stored) in (?:this|the|your) browser\b|"
+                    r"\bforward\b[^.!]{0,40}\be-?mails?\b[^.!]{0,30}\bto\s+[\w.+-]+@"), 2.0),
+        (re.compile(r"\b(?:copy|paste|forward|send|share|submit|reveal|give)\b[^.!]{0,30}\b(?:the )?(?:user|customer|guest|client|buyer|"
+                    r"account (?:owner|holder)|cardholder|shopper|member|person)(?:'s|s'|\\'s)\b[^.!]{0,30}\b(?:password|e-?mail|phone|address|"
+                    r"card|date of birth|ssn|social security|contact details|details|data|information|history|cookies?)\b"), 2.0),
+        (re.compile(r"\b(?:of|for) the (?:account (?:owner|holder)|cardholder|person you\b[^.!]{0,20})[^.!]{0,20}\b(?:in|into|to) the "
+                    r"(?:message|chat|comment|notes?|box|field)\b"), 2.0),
+        (re.compile(r"\bre-?enter(?:ed)?\b[^.!]{0,40}\b(?:card|password|pin|cvv|bank)\b|\b(?:card|password|pin|cvv)\b[^.!]{0,40}\bre-?entered\b"), 1.5),
+    ],
+    # hiding things from the person behind the agent, or scripting what to tell them
+    "secrecy": [
+        (re.compile(r"\b(?:keep|hide)\s+(?:this|it|that)\s+(?:(?:secret |hidden )?from (?:the|your) (?:user|human|customer|client|person|owner|buyer)|"
+                    r"between (?:us|ourselves))\b|\bhide (?:this|it|that) from\b|"
+                    r"\bif (?:asked|(?:they|he|she|the (?:user|human|customer|client)|anyone) asks?)\b[^.!]{0,40}\b(?:just |simply )?(?:say|tell|reply|answer|claim|deny)\b|"
+                    r"\b(?:do not|don't|never) (?:mention|reveal|disclose) (?:this|it|that|the \w+) to\b|\bfrom (?:your|the) human\b"), 3.0),
+        (re.compile(r"\btell (?:your|the) (?:user|human|client|customer|shopper|principal|reader|person you)\b(?=\s+(?:that|to|this|it|they|he|she|the|there)\b)|"
+                    r"\b(?:when|as) you report back\b|\breport back to (?:your|the) (?:user|human|client)\b"), 2.5),
+    ],
+    # a machine or a stand-in reader named indirectly: "any program reading these reviews", "those browsing on behalf of others"
+    "proxy": [
+        (re.compile(r"\b(?:any|all|every|each)\s+(?:programs?|software|scripts?|automations?|crawlers?|readers?|tools?)\s+"
+                    r"(?:that (?:is|are) )?(?:reading|processing|parsing|visiting|browsing|scanning|indexing|summari[sz]ing)\b|"
+                    r"\bautomated (?:visitors?|readers?|shoppers?|users?|browsers?|tools?|clients?|software|programs?)\b|"
+                    r"\b(?:browsing|shopping|booking|buying|working|acting|ordering|completing (?:this|it))\s+(?:on|in)\s+"
+                    r"(?:someone(?:'s| else's)|another person's|a client's|a customer's|others'|behalf of (?:others|someone|another|"
+                    r"a (?:client|customer|user|person)|clients|customers|users|other people))|"
+                    r"\bon (?:someone(?:'s| else's)|another person's|a client's|your client's|the user's) behalf\b|"
+                    r"\bacting for (?:someone|a client|another)\b|\bthe (?:person|people|client|customer) you(?:'re| are)? "
+                    r"(?:represent\w*|helping|assisting|shopping for|booking for|working for|acting for)\b|"
+                    r"\bassistants? (?:working|going|running) (?:through|on)\b"), 2.5),
+    ],
     # a turn away from what the agent was doing
     "offtask": [(re.compile(r"\binstead\b|\bskip (?:that|this|it)\b|\b(?:priority|first|main|real) task\b|"
                             r"\bdo not (?:continue|proceed)\b|^\W*stop\b|\bbefore (?:continuing|you continue|proceeding)\b|"
@@ -97,13 +177,23 @@ CUES_ML = {kind: [(re.compile(p.pattern, p.flags & ~re.I), w) for p, w in pats] 
 # per 5k-line page, so only words the English gate does not already imply)
 GATE_WORDS = (r"ki|ia|a?s+istente|ignor\w*|anweisung\w*|instruc\w*|istruzion\w*|utilisateur|nutzers?|usuario|usuário|utente|"
               r"goto|navigate|tool|action|summari[sz]\w*|safety|instead|skip|continuing|proceed\w*|recovery|"
-              r"two-(?:factor|step)|doing|carry|resume")
+              r"two-(?:factor|step)|doing|carry|resume|"
+              # session 8 families (scam, threat, exfil, secrecy, proxy, tool markup)
+              r"infected|viruses|trojans|malware|gift|fee|fine|call|upload\w*|install\w*|extension|within|seconds|locked|"
+              r"suspended|unusual|prosecution|re-?enter\w*|behalf|represent\w*|acting|report|asked|asks|mention|hide|keep|"
+              r"tell|programs?|software|function|tool_\w+|function_\w+|[a-z]+_[a-z_]+|cardholder\w*|paste|comments?|notes|feedback|"
+              r"referral|saved|stored|reply|refund|prize|developer|debug|context|conversation|guidance|obsolete|hijack\w*|breach")
 # words one of which any match of a CUES_EXTRA pattern holds (lower-case): a window without them skips those patterns
 EXTRA_TRIGGER = re.compile(
     r"\b(?:goto|go_to|navigate|click|fill|type|press|open_url|send_keys|select_option|tool|action|thought|follow|obey|"
     r"execute|accept|turn off|switch off|disable|deactivate|bypass|suspend|ignore|present|summari|paraphras|describ|"
     r"your|recovery|two|2fa|multi|mfa|trusted|security|delete|close|cancel|remove|download|run|approve|instead|skip|"
-    r"priority|first|main|real|do not|stop|before|leave|drop|pause|abandon|then|disregard|forget|override)")
+    r"priority|first|main|real|do not|stop|before|leave|drop|pause|abandon|then|disregard|forget|override|"
+    r"this|the|device|viruses|trojans|threats|malware|virus|buy|purchase|get|gift|pay|settle|upload\w*|install|add|enable|"
+    r"within|in|expires?|will be|account|card|order|booking|reservation|payment|profile|unusual|or|prosecution|legal|"
+    r"enter|paste|copy|put|write|include|provide|send|share|submit|forward|reveal|give|of|for|re-?enter\w*|keep|hide|if|"
+    r"don't|never|from|tell|when|as|report|any|all|every|each|automated|browsing|shopping|buying|working|acting|ordering|"
+    r"completing|on|assistants?|function|tool_\w+|function_\w+|observation|[a-z]+_[a-z_]+)|<\s*/?\s*(?:tool|function)")
 GATE_CHARS = (r"助手|人工智能|忽略|无视|無視|指令|指示|アシスタント|エージェント|무시|어시스턴트|인공지능|"
               r"\b(?:проигнор\w*|игнор\w*|забудь\w*|инструкци\w*|указани\w*|пользовател\w*|ассистент\w*|агент\w*|нейросет\w*|ии)\b")
 NON_LATIN = re.compile(r"[\u0400-\u04ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")  # Cyrillic, kana, CJK, Hangul
