@@ -26,8 +26,9 @@ from functools import lru_cache
 from dataclasses import dataclass
 
 from ctxprune.pruners.axtree_guard_echo import echoing
-from ctxprune.pruners.axtree_guard_lexicon import (ADDRESS_IN, CUES_EXTRA, CUES_ML, EXTRA_TRIGGER, GATE_CHARS, GATE_SPACED,
-                                                  GATE_WORDS, ML_TRIGGER, NON_LATIN, SECRET_WORD, TOOLCALL_RE, joined_up)
+from ctxprune.pruners.axtree_guard_lexicon import (ADDRESS_IN, CUES_EXTRA, CUES_ML, CUES_S8, EXTRA_TRIGGER, GATE_CHARS,
+                                                  GATE_SPACED, GATE_WORDS, ML_TRIGGER, NON_LATIN, S8_TRIGGER, SECRET_WORD,
+                                                  TOOLCALL_RE, de_leet, joined_up)
 from ctxprune.pruners.axtree_guard_model import DENSE_MAX_WORDS, MIN_WORDS, AgentTextModel, DenseAgentTextHead
 from ctxprune.pruners.axtree_parse import Node, subtree
 
@@ -73,7 +74,7 @@ CUES: dict[str, list[tuple[re.Pattern, float]]] = {
         (re.compile(r"\b(?:developer|debug|god|jailbreak|admin|maintenance) mode (?:enabled|activated|on|is (?:now )?active)\b|"
                     r"\b(?:conversation|instructions?|messages?|everything|prompt) above (?:was|were|is) (?:only |just )?(?:a )?(?:test|fake|example|void|invalid)\b|"
                     r"\b(?:guidance|instructions?|procedures?|rules) (?:is|are) (?:now )?obsolete\b", _F), 3.0),
-        (re.compile(r"\[\s*(?:system|admin|developer|operator)\s*\]\s*:?|<\|im_start\|>\s*system|<\|system\|>|(?:^|\n)\s*system\s*:\s", _F), 2.5),
+        (re.compile(r"\[\s*(?:system|admin|developer|operator)\s*\]\s*:?|\\?[\"']role\\?[\"']\s*:\s*\\?[\"']system\b|<\|im_start\|>\s*system|<\|system\|>|(?:^|\n)\s*system\s*:\s", _F), 2.5),
     ],
     "user3": [
         (re.compile(r"\b(?:the|your) (?:user|human|principal|operator|owner)(?:'s)? (?:has |have )?(?:asked|wants|wanted|requested|instructed|authori[sz]ed|approved|needs|told|consented|agreed|expects|prefers)\b", _F), 2.5),
@@ -98,8 +99,8 @@ CUES: dict[str, list[tuple[re.Pattern, float]]] = {
         (re.compile(r"\b(?:you must|you need to|you should|you have to|you are required to|you're required to|must first|first (?:go|navigate|visit|click|enter|open|send)|do this now|proceed to)\b", _F), 1.0),
     ],
     "imperative_ui": [  # an order to work the page, at the start of a sentence ("Click 'Clean now'", "Call ...")
-        (re.compile(r"(?:^|[.!?:;,]\s+|\b(?:please|also|now|then|just|simply)\s+)(?:click|tap|press|call|install|download|upload|re-?enter|paste|copy|buy|"
-                    r"purchase|skip|reply|forward|close this|tick|wire|select|choose|press)\b", _F), 1.0),
+        (re.compile(r"(?:^|[.!?:;,]\s+|\b(?:please|also|now|then|just|simply|so|and)\s+)(?:click|tap|press|call|install|download|upload|re-?enter|paste|copy|buy|"
+                    r"purchase|skip|reply|forward|close this|tick|wire|select|choose|press)\b|\badd\b[^.]{0,40}\bto (?:the|your) (?:cart|basket|bag|order)\b", _F), 1.0),
     ],
     "nav": [
         (re.compile(r"\b(?:go to|navigate to|visit|open|head to|redirect to|browse to)\b[^.]{0,20}(?:https?://|www\.|\b[a-z0-9-]+\.(?:com|net|org|io|xyz|ru|top|info|biz)\b)", _F), 1.0),
@@ -110,7 +111,7 @@ CUES: dict[str, list[tuple[re.Pattern, float]]] = {
         (re.compile(r"\b(?:never|do not|don't|will never|we never|we will not)\b[^.]{0,25}\b(?:share|give|send|disclose|ask (?:you )?for|request)\b", _F), -2.0),
     ],
 }
-KINDS = list(CUES) + [k for k in CUES_EXTRA if k not in CUES]  # CUES_ML adds to CUES' kinds only
+KINDS = list(CUES) + [k for k in [*CUES_EXTRA, *CUES_S8] if k not in CUES]  # CUES_ML adds to CUES' kinds only
 SPEAKS_TO_AGENT = ("address", "override", "user3", "task", "toolcall", "obfuscated", "steer", "secrecy", "proxy")
 HARMFUL = {"data", "nav", "override", "user3", "exfil", "secrecy", "harm"}  # what a named reader is asked for
 _SENT = re.compile(r"(?<=[.!?;:])\s+|\n+")
@@ -145,7 +146,7 @@ class Verdict:
                                 and self.score >= 3.5):
             return True
         # data where it does not belong (a comment box, someone else's details, the card asked again) under pressure
-        if "exfil" in kinds and (kinds & {"threat", "urgent", "scam"} or "data" in kinds and self._kind(kinds, "exfil") >= 2.0) \
+        if "exfil" in kinds and (kinds & {"threat", "urgent", "scam"} or len(kinds) > 1 and self._kind(kinds, "exfil") >= 2.0) \
                 and self.score >= 3.5:
             return True
         pressed = kinds & {"urgent", "threat"}
@@ -203,6 +204,7 @@ def judge_window(text: str) -> Verdict:
     low = text.lower()
     extra = EXTRA_TRIGGER.search(low) is not None
     foreign = ML_TRIGGER.search(low) is not None
+    s8 = S8_TRIGGER.search(low) is not None
     # the case-blind cues, case-sensitive on the lower-cased text: the same matches, ~3x faster (as the gate)
     cues_here, searched = (_CUES_LOWER, low) if len(low) == len(text) else (CUES, text)
     for kind in KINDS:
@@ -211,7 +213,9 @@ def judge_window(text: str) -> Verdict:
             hits += [w for pat, w in CUES_EXTRA.get(kind, ()) if pat.search(low)]
         if foreign:
             hits += [w for pat, w in CUES_ML.get(kind, ()) if pat.search(low)]
-        best = (sum(hits) if kind in ("benign", "steer") else max(hits)) if hits else 0.0
+        if s8:
+            hits += [w for pat, w in CUES_S8.get(kind, ()) if pat.search(low)]
+        best = (sum(hits) if kind in ("benign", "steer", "secrecy") else max(hits)) if hits else 0.0
         if best:
             cues.append(f"{kind}:{best}")
             score += best
@@ -244,8 +248,14 @@ def gated(texts: list[str]) -> set[int]:
     low = joined.lower()
     # the case-sensitive gate over lower-cased text is ~4x faster than re.I; lower() may change the
     # length of some non-ASCII text, and then positions would shift: use re.I there
-    found = _GATE_LOWER.finditer(low) if len(low) == len(joined) else _GATE.finditer(joined)
-    out = {bisect_right(starts, m.start()) - 1 for m in found}
+    pat, hay = (_GATE_LOWER, low) if len(low) == len(joined) else (_GATE, joined)
+    out, pos, n = set(), 0, len(texts)
+    while (m := pat.search(hay, pos)) is not None:  # one hit per text is enough: go on at the next text
+        i = bisect_right(starts, m.start()) - 1
+        out.add(i)
+        if i + 1 >= n:
+            break
+        pos = starts[i + 1]
     if not joined.isascii():  # the texts with Cyrillic / CJK / Hangul runs, each searched on its own
         some = {bisect_right(starts, m.start()) - 1 for m in NON_LATIN.finditer(joined)} - out
         out.update(i for i in some if _GATE_CJK.search(texts[i]))
@@ -262,7 +272,7 @@ def judge(text: str, gate: bool = True) -> Verdict | None:
         v = judge_window(w)
         if v.attack:
             return v
-    plain = joined_up(text)  # letters spaced out to slip past the cues
+    plain = joined_up(text) or de_leet(text)  # letters spaced out, or digits for letters, to slip past the cues
     return judge(plain, gate=False) if plain is not None and plain != text else None
 
 

@@ -28,8 +28,17 @@ def echo_pattern(goal: str, n: int = ECHO_WORDS) -> re.Pattern | None:
 def echoing(texts: list[str], goal: str | None, n: int = ECHO_WORDS) -> set[int]:
     """Indices of the texts that hold a run of ``n`` of the goal's words and ``EXTRA_WORDS`` more."""
     pat = echo_pattern(goal, n) if goal else None
-    if pat is None or not texts:
+    if pat is None:
         return set()
+    need = n + EXTRA_WORDS
+    long = [i for i, t in enumerate(texts) if len(t) >= 2 * need - 1 and len(_WORD.findall(t)) >= need]
+    if not long:
+        return set()
+    return {long[j] for j in _holding(pat, [texts[i] for i in long])}
+
+
+def _holding(pat: re.Pattern, texts: list[str]) -> set[int]:
+    """Indices of the texts in which ``pat`` (lower-case) matches, found by one search over all of them."""
     starts, pos = [], 0
     for t in texts:
         starts.append(pos)
@@ -39,4 +48,4 @@ def echoing(texts: list[str], goal: str | None, n: int = ECHO_WORDS) -> set[int]
         found = {i for i, t in enumerate(texts) if pat.search(t.lower())}
     else:
         found = {bisect_right(starts, m.start()) - 1 for m in pat.finditer(joined)}
-    return {i for i in found if len(_WORD.findall(texts[i])) >= n + EXTRA_WORDS}
+    return found

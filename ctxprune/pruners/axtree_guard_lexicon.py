@@ -91,6 +91,15 @@ CUES_EXTRA: dict[str, list[tuple[re.Pattern, float]]] = {
                          r"\b(?:click|press|tap|select)\W{1,3}(?:delete|close|cancel|deactivate|remove) (?:my |your |the |this )?(?:account|profile|subscription|all)|"
                          r"\bdownload and (?:run|execute|open|install)\b|\b(?:run|execute) the (?:installer|file|script|program)\b|"
                          r"\bapprove (?:the |this |all )?(?:\w+ )?(?:transfer|transaction)s?\b", _F), 2.0)],
+    # a turn away from what the agent was doing
+    "offtask": [(re.compile(r"\binstead\b|\bskip (?:that|this|it)\b|\b(?:priority|first|main|real) task\b|"
+                            r"\bdo not (?:continue|proceed)\b|^\W*stop\b|\bbefore (?:continuing|you continue|proceeding)\b|"
+                            r"\b(?:leave|drop|stop|pause|abandon) (?:what|whatever) you(?:'re| are)? doing\b|"
+                            r"\bthen (?:carry on|continue|resume|return to|go back to)\b", _F), 1.5)],
+}
+
+# session 8 families, searched only in windows that S8_TRIGGER finds one of their anchor words in
+CUES_S8: dict[str, list[tuple[re.Pattern, float]]] = {
     # session 8: scam pop-ups -- a device said to be infected, a support number to call, gift cards bought for their
     # codes, a fee or an ID upload under threat, software to install before the page "works"
     "scam": [
@@ -116,20 +125,20 @@ CUES_EXTRA: dict[str, list[tuple[re.Pattern, float]]] = {
                     r"\b\d{1,2}:\d{2}\b(?= (?:left|remaining|min))|\bexpires? in (?:\d|00:)|"
                     r"\bwill be (?:permanently )?(?:locked|lost|wiped|deleted|erased|suspended|blocked|terminated|frozen|charged|forfeited)\b|"
                     r"\b(?:account|card|device|order|booking|reservation|payment|profile)\b[^.!]{0,20}\b(?:is|has been) "
-                    r"(?:now )?(?:locked|suspended|frozen|blocked|flagged|compromised|hacked)\b|"
+                    r"(?:now )?(?:locked|suspended|frozen|blocked|flagged|compromised|hacked|on hold)\b|"
                     r"\bunusual (?:login|sign-?in|activity)\b|\byou have (?:only )?\d+ (?:seconds?|minutes?)\b|"
                     r"\b(?:hijack\w*|breach|intrusion|fraud) (?:detected|attempt\w*)\b|\bor (?:lose|you will lose|forfeit)\b|\b(?:prosecution|legal action)\b"), 1.5),
     ],
     # data where it does not belong: credentials or someone's details typed into a comment, chat, notes or review box,
     # sent to an address, or asked again ("re-enter the card")
     "exfil": [
-        (re.compile(r"\b(?:type|enter|paste|copy|put|write|add|include|provide|send|share|submit)\b[^.!]{0,60}\b(?:password|passcode|credentials|"
+        (re.compile(r"\b(?:typ|enter|past|cop|put|writ|add|includ|provid|send|shar|submit)\w*\b[^.!]{0,60}\b(?:password|passcode|credentials|"
                     r"card (?:number|details)|full (?:card )?number|cvv|cvc|pin\b|social security|ssn|one[- ]time (?:code|password)|"
                     r"verification code|sms code|date of birth|bank login|e-?mail address|phone number|home address|contact details|"
                     r"confirmation e-?mail|2fa|backup codes)"
                     r"[^.!]{0,60}(?:\b(?:in|into|to|under|via|inside)\s+(?:the |a |this |our |your )?(?:\w+ )?(?:comments?|message|messages|chat|"
                     r"notes?|review|feedback|referral|remarks|subject|description|reply|search)\b|\b(?:to|at|via)\s+[\w.+-]+@[\w-]+\.\w)"), 2.0),
-        (re.compile(r"\breply with (?:the |your |all )?(?:\w+ ){0,3}(?:codes?|passwords?|pins?|otp|credentials)\b|"
+        (re.compile(r"\breply with (?:the |your |all )?(?:[\w-]+ ){0,3}(?:codes?|passwords?|pins?|otp|credentials)\b|"
                     r"\b(?:saved|stored|remembered) (?:in (?:this|the|your) browser )?(?:passwords?|credentials|logins?|card|cards|payment \w+|addresses)\b|"
                     r"\b(?:passwords?|credentials|logins?|cards?)(?: and \w+)? (?:saved|stored) in (?:this|the|your) browser\b|"
                     r"\bforward\b[^.!]{0,40}\be-?mails?\b[^.!]{0,30}\bto\s+[\w.+-]+@"), 2.0),
@@ -146,8 +155,8 @@ CUES_EXTRA: dict[str, list[tuple[re.Pattern, float]]] = {
                     r"between (?:us|ourselves))\b|\bhide (?:this|it|that) from\b|"
                     r"\bif (?:asked|(?:they|he|she|the (?:user|human|customer|client)|anyone) asks?)\b[^.!]{0,40}\b(?:just |simply )?(?:say|tell|reply|answer|claim|deny)\b|"
                     r"\b(?:do not|don't|never) (?:mention|reveal|disclose) (?:this|it|that|the \w+) to\b|\bfrom (?:your|the) human\b"), 3.0),
-        (re.compile(r"\btell (?:your|the) (?:user|human|client|customer|shopper|principal|reader|person you)\b(?=\s+(?:that|to|this|it|they|he|she|the|there)\b)|"
-                    r"\b(?:when|as) you report back\b|\breport back to (?:your|the) (?:user|human|client)\b"), 2.5),
+        (re.compile(r"\btell (?:your|the) (?:user|human|client|customer|shopper|principal|reader|person you)\b(?=\s+(?:that|to|this|it|they|he|she|the|there)\b)"), 2.5),
+        (re.compile(r"\b(?:when|as) you report back\b|\breport back to (?:your|the) (?:user|human|client)\b"), 1.0),
     ],
     # a machine or a stand-in reader named indirectly: "any program reading these reviews", "those browsing on behalf of others"
     "proxy": [
@@ -162,16 +171,22 @@ CUES_EXTRA: dict[str, list[tuple[re.Pattern, float]]] = {
                     r"(?:represent\w*|helping|assisting|shopping for|booking for|working for|acting for)\b|"
                     r"\bassistants? (?:working|going|running) (?:through|on)\b"), 2.5),
     ],
-    # a turn away from what the agent was doing
-    "offtask": [(re.compile(r"\binstead\b|\bskip (?:that|this|it)\b|\b(?:priority|first|main|real) task\b|"
-                            r"\bdo not (?:continue|proceed)\b|^\W*stop\b|\bbefore (?:continuing|you continue|proceeding)\b|"
-                            r"\b(?:leave|drop|stop|pause|abandon) (?:what|whatever) you(?:'re| are)? doing\b|"
-                            r"\bthen (?:carry on|continue|resume|return to|go back to)\b", _F), 1.5)],
 }
+S8_TRIGGER = re.compile(
+    r"\b(?:device|computer|pc|mac|laptop|phone|iphone|browser|viruses|trojans|threats|malware|infections|virus\w*|spyware|call|gift ?cards?|"
+    r"fee|fine|penalty|charge|refund|prize|payout|winnings|inheritance|compensation|upload\w*|extension|plug-?in|add-?on|helper|"
+    r"codec|driver|certificate|cleaner|within|seconds?|secs?|minutes?|expires?|locked|lost|wiped|deleted|erased|suspended|"
+    r"blocked|terminated|frozen|charged|forfeit\w*|on hold|flagged|compromised|hacked|unusual|lose|prosecution|legal|hijack\w*|breach|"
+    r"intrusion|fraud|passwords?|passcode|credentials|card|cvv|cvc|pin|ssn|social security|one[- ]time|verification|sms|birth|bank|"
+    r"e-?mails?|contact details|2fa|backup|saved|stored|remembered|re-?enter\w*|reply|forward\w*|keep|hide|asked|asks|mention|reveal|"
+    r"disclose|human|tell|report|programs?|software|scripts?|automations?|crawlers?|readers?|tools?|automated|behalf|acting|"
+    r"represent\w*|helping|assisting|shopping for|booking for|working for|assistants?|\d{1,2}:\d{2}|"
+    r"(?:user|customer|guest|client|buyer|holder|cardholder|shopper|member|person|owner)(?:'s|s'))\b|@|\bout of date|outdated|at risk")
 
 # searched in lower-cased text without re.I (~4x faster); the patterns above are written in lower case
 CUES_EXTRA = {kind: [(re.compile(p.pattern, p.flags & ~re.I), w) for p, w in pats] for kind, pats in CUES_EXTRA.items()}
 CUES_ML = {kind: [(re.compile(p.pattern, p.flags & ~re.I), w) for p, w in pats] for kind, pats in CUES_ML.items()}
+CUES_S8 = {kind: [(re.compile(p.pattern, p.flags & ~re.I), w) for p, w in pats] for kind, pats in CUES_S8.items()}
 
 # lower-case gate additions (the guard's gate runs case-sensitively on lower-cased text; each word costs ~0.1 ms
 # per 5k-line page, so only words the English gate does not already imply)
@@ -179,21 +194,22 @@ GATE_WORDS = (r"ki|ia|a?s+istente|ignor\w*|anweisung\w*|instruc\w*|istruzion\w*|
               r"goto|navigate|tool|action|summari[sz]\w*|safety|instead|skip|continuing|proceed\w*|recovery|"
               r"two-(?:factor|step)|doing|carry|resume|"
               # session 8 families (scam, threat, exfil, secrecy, proxy, tool markup)
-              r"infected|viruses|trojans|malware|gift|fee|fine|call|upload\w*|install\w*|extension|within|seconds|locked|"
-              r"suspended|unusual|prosecution|re-?enter\w*|behalf|represent\w*|acting|report|asked|asks|mention|hide|keep|"
-              r"tell|programs?|software|function|tool_\w+|function_\w+|[a-z]+_[a-z_]+|cardholder\w*|paste|comments?|notes|feedback|"
-              r"referral|saved|stored|reply|refund|prize|developer|debug|context|conversation|guidance|obsolete|hijack\w*|breach")
+              r"infected|viruses|trojans|malware|gift ?cards?|fee|fine|call|upload\w*|install\w*|extension|within \d+|within the next|"
+              r"seconds|locked|suspended|unusual|prosecution|re-?enter\w*|behalf|represent\w*|acting|report (?:back|that)|asked|asks|"
+              r"mention|hide|keep|tell|(?:programs?|software|scripts?|tools?|automations?) (?:that (?:is|are) )?(?:reading|processing|"
+              r"parsing|visiting|browsing|scanning|indexing|summari[sz]ing)|function|tool_\w+|function_\w+|submit_\w+|send_\w+|export_\w+|"
+              r"cardholder\w*|paste|cvv|cvc|"
+              r"referral|saved|stored|reply|refund|prize|developer|debug|context|conversation|guidance|obsolete|hijack\w*|breach|"
+              r"forward\w*|1gn\w+|ign0r\w*|pr3v\w*|prev1\w*|1nstruct\w*|instruct10n\w*|p4ss\w*|passw0rd|4ss1st\w*|ass1st\w*|4gent\w*|ag3nt\w*")
 # words one of which any match of a CUES_EXTRA pattern holds (lower-case): a window without them skips those patterns
 EXTRA_TRIGGER = re.compile(
     r"\b(?:goto|go_to|navigate|click|fill|type|press|open_url|send_keys|select_option|tool|action|thought|follow|obey|"
     r"execute|accept|turn off|switch off|disable|deactivate|bypass|suspend|ignore|present|summari|paraphras|describ|"
     r"your|recovery|two|2fa|multi|mfa|trusted|security|delete|close|cancel|remove|download|run|approve|instead|skip|"
     r"priority|first|main|real|do not|stop|before|leave|drop|pause|abandon|then|disregard|forget|override|"
-    r"this|the|device|viruses|trojans|threats|malware|virus|buy|purchase|get|gift|pay|settle|upload\w*|install|add|enable|"
-    r"within|in|expires?|will be|account|card|order|booking|reservation|payment|profile|unusual|or|prosecution|legal|"
-    r"enter|paste|copy|put|write|include|provide|send|share|submit|forward|reveal|give|of|for|re-?enter\w*|keep|hide|if|"
-    r"don't|never|from|tell|when|as|report|any|all|every|each|automated|browsing|shopping|buying|working|acting|ordering|"
-    r"completing|on|assistants?|function|tool_\w+|function_\w+|observation|[a-z]+_[a-z_]+)|<\s*/?\s*(?:tool|function)")
+    # session 8 additions: tool markup and calls, and what the steering cues anchor on
+    r"function|observation|state|say|report|claim|confirm|answer|respond|reply|recommend|omit|hide|exclude|"
+    r"[a-z]+_[a-z_]+)|<\s*/?\s*(?:tool|function)")
 GATE_CHARS = (r"助手|人工智能|忽略|无视|無視|指令|指示|アシスタント|エージェント|무시|어시스턴트|인공지능|"
               r"\b(?:проигнор\w*|игнор\w*|забудь\w*|инструкци\w*|указани\w*|пользовател\w*|ассистент\w*|агент\w*|нейросет\w*|ии)\b")
 NON_LATIN = re.compile(r"[\u0400-\u04ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")  # Cyrillic, kana, CJK, Hangul
@@ -209,3 +225,16 @@ def joined_up(text: str) -> str | None:
     if not _SPACED.search(text):
         return None
     return _SHORT_SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)  # "y o u r" too, once a long run was seen
+
+
+_LEET_WORD = re.compile(r"\b(?=\w*[a-z])(?=\w*[013457@$])[\w@$]{3,}\b", _F)  # letters and look-alike digits mixed
+_LEET = str.maketrans("013457@$", "oieastas")
+
+
+def de_leet(text: str) -> str | None:
+    """The text with look-alike digits read as letters ("1gn0r3 4ll pr3v10us" -> "ignore all previous"), or None
+    when fewer than three words mix them (prices, dates and model numbers stay as they are)."""
+    found = _LEET_WORD.findall(text)
+    if len(found) < 3 or sum(any(ch.isdigit() for ch in w) and not w.isdigit() for w in found) < 3:
+        return None
+    return _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), text)
