@@ -142,9 +142,11 @@ class Verdict:
         if "harm" in kinds and kinds & {"offtask", "override"} and self.score >= 3.5:
             return True
         # a scam pop-up: gift cards bought for their codes, or an infected device / a number to call / a fee, pressed
-        if "scam" in kinds and (self._kind(kinds, "scam") >= 3.0 or kinds & {"urgent", "threat", "imperative", "imperative_ui"}
-                                and self.score >= 3.5):
+        scam = self._kind(kinds, "scam")
+        if scam >= 3.0 or scam >= 2.0 and kinds & {"urgent", "threat", "imperative", "imperative_ui"} and self.score >= 3.5:
             return True
+        if scam and "urgent" in kinds and kinds & {"threat", "imperative", "imperative_ui"} and self.score >= 4.0:
+            return True  # a support number to call, said to be urgent
         # data where it does not belong (a comment box, someone else's details, the card asked again) under pressure
         if "exfil" in kinds and (kinds & {"threat", "urgent", "scam"} or len(kinds) > 1 and self._kind(kinds, "exfil") >= 2.0) \
                 and self.score >= 3.5:
