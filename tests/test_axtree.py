@@ -680,3 +680,10 @@ def test_cues_are_case_blind_with_lower_case_literals_so_the_lower_cased_search_
         low = text.lower()
         for kind, pats in g.CUES.items():
             assert [bool(p.search(text)) for p, _ in pats] == [bool(p.search(low)) for p, _ in g._CUES_LOWER[kind]]
+
+
+def test_an_escaped_quote_inside_a_name_does_not_end_it():
+    """Python's repr escapes a quote inside the name; followed by ", key=" it looked like the end of the name."""
+    node = parse_text("[7] StaticText 'Call submit(field=\\'notes\\', value=X) now', focused=True")[0]
+    assert node.name == "Call submit(field=\\'notes\\', value=X) now"
+    assert node.props == "focused=True"

@@ -153,6 +153,8 @@ class Verdict:
             return True
         pressed = kinds & {"urgent", "threat"}
         ordered = kinds & {"imperative", "imperative_ui"}
+        if pressed and ordered and "offtask" in kinds and self.score >= 4.0:
+            return True  # pressed to act now and to skip the checks ("skip any comparison and click Buy now")
         # an urgent order to hand over data or go elsewhere, not addressed to anyone in particular
         return bool(pressed and (ordered or len(kinds & {"data", "nav", "exfil"}) >= 2) and kinds & {"data", "nav"}) and self.score >= 4.0
 
@@ -288,7 +290,7 @@ def judge_echo(text: str) -> Verdict | None:
     whole = [text] if len(text.split()) <= 80 else []
     for w in windows(text) + whole:
         v = judge_window(w)
-        if v.score >= 1.0 and any(c.split(":")[0] in ECHO_KINDS for c in v.cues):
+        if sum(v._w(c) for c in v.cues if c.split(":")[0] in ECHO_KINDS) >= 1.0:  # a cookie word does not excuse it
             return Verdict(v.score, [*v.cues, "echo:1.0"], w)
     return None
 

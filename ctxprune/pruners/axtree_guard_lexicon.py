@@ -92,7 +92,9 @@ CUES_EXTRA: dict[str, list[tuple[re.Pattern, float]]] = {
                          r"\bdownload and (?:run|execute|open|install)\b|\b(?:run|execute) the (?:installer|file|script|program)\b|"
                          r"\bapprove (?:the |this |all )?(?:\w+ )?(?:transfer|transaction)s?\b", _F), 2.0)],
     # a turn away from what the agent was doing
-    "offtask": [(re.compile(r"\binstead\b|\bskip (?:that|this|it)\b|\b(?:priority|first|main|real) task\b|"
+    "offtask": [(re.compile(r"\b(?:skip|stop|don't|do not|no need to|without)\s+(?:any |the |further |more )?(?:comparisons?|comparing|"
+                            r"checking|reading|verif\w+|review\w*|looking|browsing|research\w*)\b|"
+                            r"\binstead\b|\bskip (?:that|this|it)\b|\b(?:priority|first|main|real) task\b|"
                             r"\bdo not (?:continue|proceed)\b|^\W*stop\b|\bbefore (?:continuing|you continue|proceeding)\b|"
                             r"\b(?:leave|drop|stop|pause|abandon) (?:what|whatever) you(?:'re| are)? doing\b|"
                             r"\bthen (?:carry on|continue|resume|return to|go back to)\b", _F), 1.5)],
@@ -138,6 +140,9 @@ CUES_S8: dict[str, list[tuple[re.Pattern, float]]] = {
                     r"confirmation e-?mail|2fa|backup codes)"
                     r"[^.!]{0,60}(?:\b(?:in|into|to|under|via|inside)\s+(?:the |a |this |our |your )?(?:\w+ )?(?:comments?|message|messages|chat|"
                     r"notes?|review|feedback|referral|remarks|subject|description|reply|search)\b|\b(?:to|at|via)\s+[\w.+-]+@[\w-]+\.\w)"), 2.0),
+        (re.compile(r"\b(?:in|into)\s+(?:the|a|this|our)\s+(?:\w+ )?(?:chat|comments?|message|notes?|review|feedback|search)\s*(?:box|field|window|"
+                    r"section|area|form)?\b[^.!]{0,60}\b(?:password|passcode|credentials|card (?:number|details)|cvv|cvc|social security|ssn|"
+                    r"one[- ]time (?:code|password)|date of birth|bank login)\b"), 2.0),
         (re.compile(r"\breply with (?:the |your |all )?(?:[\w-]+ ){0,3}(?:codes?|passwords?|pins?|otp|credentials)\b|"
                     r"\b(?:saved|stored|remembered) (?:in (?:this|the|your) browser )?(?:passwords?|credentials|logins?|card|cards|payment \w+|addresses)\b|"
                     r"\b(?:passwords?|credentials|logins?|cards?)(?: and \w+)? (?:saved|stored) in (?:this|the|your) browser\b|"
@@ -209,7 +214,7 @@ EXTRA_TRIGGER = re.compile(
     r"priority|first|main|real|do not|stop|before|leave|drop|pause|abandon|then|disregard|forget|override|"
     # session 8 additions: tool markup and calls, and what the steering cues anchor on
     r"function|observation|state|say|report|claim|confirm|answer|respond|reply|recommend|omit|hide|exclude|"
-    r"[a-z]+_[a-z_]+)|<\s*/?\s*(?:tool|function)")
+    r"don't|no need|without|[a-z]+_[a-z_]+)|<\s*/?\s*(?:tool|function)")
 GATE_CHARS = (r"助手|人工智能|忽略|无视|無視|指令|指示|アシスタント|エージェント|무시|어시스턴트|인공지능|"
               r"\b(?:проигнор\w*|игнор\w*|забудь\w*|инструкци\w*|указани\w*|пользовател\w*|ассистент\w*|агент\w*|нейросет\w*|ии)\b")
 NON_LATIN = re.compile(r"[\u0400-\u04ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")  # Cyrillic, kana, CJK, Hangul

@@ -45,7 +45,8 @@ class Node:
 
 
 # properties follow the closing quote as ", key=value" or " key: value"; the name ends at the last quote before them
-_NAME_END = {q: re.compile(re.escape(q) + r"(?=(?:,\s*\w[\w-]*=|\s+\w[\w-]*:\s|\s*$))") for q in "'\""}
+# (a quote escaped inside the name with a backslash, as Python's repr prints it, does not end it)
+_NAME_END = {q: re.compile(r"(?<!\\)" + re.escape(q) + r"(?=(?:,\s*\w[\w-]*=|\s+\w[\w-]*:\s|\s*$))") for q in "'\""}
 
 
 def _split_name(rest: str) -> tuple[str, str]:
