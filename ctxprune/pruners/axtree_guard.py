@@ -35,6 +35,13 @@ from ctxprune.pruners.axtree_parse import Node, subtree
 log = logging.getLogger(__name__)
 
 _F = re.I
+# text that talks about prompts and agents rather than to them (session 8): an attack phrase quoted as an example,
+# a report on what AI agents do, a tutorial or API reference; benign for the rules, and the models' flags yield to it
+MENTION = re.compile(r"\b(?:phrases?|words?|inputs?|prompts?|strings?|text|commands?|instructions?|attacks?|messages?)\s+(?:such as|like)\s*\\?['\"“‘]|"
+                     r"\b(?:such as|e\.g\.|for example)\s*:?\s*\\?['\"“‘]|"
+                     r"\b(?:researchers?|scientists|experts?|study|studies|survey|analysts?|journalists?|according to)\b[^.]{0,60}"
+                     r"\b(?:ai|agents?|assistants?|chatbots?|llms?|language models?)\b|"
+                     r"\b(?:tutorial|guide to|prompt engineering|api reference|sdk|example (?:request|response|payload)|request body|sample code|code sample)\b", _F)
 
 AGENT = r"(?:ai|a\.i\.|llm|gpt|chatgpt|claude|gemini|copilot|bot|language model|automated|autonomous|browsing|browser|web|digital|virtual)"
 ROLE = r"(?:agents?|assistants?|models?|bots?|systems?|navigators?|crawlers?)"
@@ -109,6 +116,7 @@ CUES: dict[str, list[tuple[re.Pattern, float]]] = {
     "benign": [
         (re.compile(r"\bcookies?\b|\bconsent\b|\bgdpr\b|\bprivacy (?:policy|settings|preferences|notice)\b|\bour partners\b|\badvertis|\bsponsored\b|\b\d+% off\b|\bnewsletter\b|\bfree shipping\b", _F), -1.0),
         (re.compile(r"\b(?:never|do not|don't|will never|we never|we will not)\b[^.]{0,25}\b(?:share|give|send|disclose|ask (?:you )?for|request)\b", _F), -2.0),
+        (MENTION, -2.0),  # about attacks or AI, not to it: a quoted example, a report, a tutorial
     ],
 }
 KINDS = list(CUES) + [k for k in [*CUES_EXTRA, *CUES_S8] if k not in CUES]  # CUES_ML adds to CUES' kinds only
@@ -355,7 +363,7 @@ def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int],
     get a MiniLM embedding and the sentence head's verdict, so the dense cost per page is bounded."""
     if model is None or not model.available:
         return {}
-    cand = [i for i, t in enumerate(texts) if i not in skip and len(t.split()) >= MIN_WORDS]
+    cand = [i for i, t in enumerate(texts) if i not in skip and len(t.split()) >= MIN_WORDS and not MENTION.search(t)]
     if not cand:
         return {}
     try:
