@@ -363,7 +363,7 @@ def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int],
     get a MiniLM embedding and the sentence head's verdict, so the dense cost per page is bounded."""
     if model is None or not model.available:
         return {}
-    cand = [i for i, t in enumerate(texts) if i not in skip and len(t.split()) >= MIN_WORDS and not MENTION.search(t)]
+    cand = [i for i, t in enumerate(texts) if i not in skip and len(t.split()) >= MIN_WORDS]
     if not cand:
         return {}
     try:
@@ -372,7 +372,7 @@ def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int],
         log.exception("axtree guard model failed; rules only for this request")
         return {}
     thr = model.threshold
-    out = {i: f"learned:{q:.3f}" for i, q in zip(cand, p) if q >= thr}
+    out = {i: f"learned:{q:.3f}" for i, q in zip(cand, p) if q >= thr and not MENTION.search(texts[i])}
     if dense is None or not dense.available:
         return out
     w = dense.weights
@@ -393,7 +393,7 @@ def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int],
     except Exception:
         log.exception("axtree guard MiniLM head failed; cheap path only for this request")
         return out
-    hit = {t: q for t, q in zip(top, pd) if q >= dense.threshold}
+    hit = {t: q for t, q in zip(top, pd) if q >= dense.threshold and not MENTION.search(t)}
     if hit:
         for i in cand:
             if i not in out and i not in ruled and texts[i] in hit:
