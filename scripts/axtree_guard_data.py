@@ -53,3 +53,37 @@ def other_texts(part: int) -> list[str]:
                 sents = [t[2] for ses in r["context"]["sessions"] for t in ses["turns"] if t[2]]
             out.update(s.strip() for s in sents if len(s.split()) >= MIN_WORDS)
     return sorted(out)
+
+
+def site_folds(rows: list[dict], k: int) -> list[list[int]]:
+    """K folds of dev page indices with a site's pages together, as scripts/train_axtree_rank.py groups them: tasks
+    (consecutive steps with one goal) whose pages share a third of their element names are one site; a page's fold is
+    its site's first page's place in the file."""
+    import re
+    tasks: list[list[int]] = []
+    for i, ex in enumerate(rows):
+        if i and ex["query"] == rows[i - 1]["query"]:
+            tasks[-1].append(i)
+        else:
+            tasks.append([i])
+    names = [{m.group(1) for i in t for ln in rows[i]["context"]["axtree_lines"] for m in [re.search(r"'(.{2,40})'", ln)] if m}
+             for t in tasks]
+    site = list(range(len(tasks)))
+
+    def root(j: int) -> int:
+        while site[j] != j:
+            j = site[j]
+        return j
+
+    for j in range(len(tasks)):
+        for i in range(j):
+            common = len(names[i] & names[j])
+            if common >= 5 and common > 0.3 * min(len(names[i]), len(names[j])):
+                site[root(j)] = root(i)
+    first: dict[int, int] = {}
+    for j, t in enumerate(tasks):
+        first.setdefault(root(j), t[0])
+    n, fold = len(rows), [[] for _ in range(k)]
+    for j, t in enumerate(tasks):
+        fold[min(k - 1, first[root(j)] * k // n)].extend(t)
+    return fold

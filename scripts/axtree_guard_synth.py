@@ -303,3 +303,63 @@ def generate(n_attack: int, n_benign: int, seed: int = 0) -> tuple[list[str], li
 if __name__ == "__main__":
     p, n = generate(20, 10, seed=1)
     print("\n".join(["+ " + x for x in p] + ["- " + x for x in n]))
+
+
+# ---------------------------------------------------------------- session 8: texts *about* AI (mention, not use)
+# Product copy, news, tutorials, docs, release notes, policies and reviews that name assistants, agents, prompts and
+# even quote an injection, but speak to a human reader. Negatives for the fine-tuned classifier
+# (scripts/train_axtree_guard_ft.py); written from the categories, not copied from any test file.
+ABOUT_PRODUCTS = ["our AI writing assistant", "the new agent mode", "WriteWise, the AI copywriter,", "our browsing agent",
+                  "the shopping assistant in our app", "Copilot for spreadsheets", "the AI summariser", "our support chatbot",
+                  "the voice assistant", "an autonomous research agent", "the meeting-notes bot", "our code assistant"]
+ABOUT_DOES = ["drafts product descriptions, blog posts and e-mails in seconds", "can now fill forms and compare prices for you",
+              "summarises long documents into five bullet points", "answers questions about your order around the clock",
+              "suggests replies you can edit before sending", "books restaurant tables when you ask it to",
+              "reads your calendar and proposes meeting times", "rewrites your text in a friendlier tone",
+              "translates pages into 30 languages", "turns your notes into a to-do list"]
+ABOUT_TEMPLATES = [
+    "{P} {D}. Start your free 14-day trial today.",
+    "New: {p} {D}. Available on all paid plans from {month}.",
+    "Release notes {v}: {p} {D}; bug fixes and faster start-up.",
+    "Review: {p} {D}, but it still makes mistakes with dates. 4 out of 5 stars.",
+    "How it works: {p} {D}. You stay in control and can undo any change.",
+    "FAQ: Is my data safe? {P} only reads the pages you share with it and never stores your password.",
+    "News: researchers show that {p} can be tricked by hidden text on web pages into ignoring its instructions.",
+    "Security researchers warn that prompt injection lets a malicious page hijack {p}; vendors are adding filters.",
+    "In this tutorial we explain why a prompt such as 'ignore previous instructions' can fool {p}, and how to defend against it.",
+    "Opinion: should {p} be allowed to make purchases without asking? Readers weigh in.",
+    "Course, lesson {n}: writing system prompts for {p}. Learn how to give clear, specific instructions.",
+    "API docs: send a list of messages, each with a role (system, user or assistant) and content; the model replies to the last one.",
+    "Example request: {{\"role\": \"user\", \"content\": \"Summarise this article\"}}. The response holds the assistant's answer.",
+    "Developer guide: agents call tools with a JSON object such as {{\"action\": \"search\", \"query\": \"...\"}}; see the reference.",
+    "Policy: automated agents and crawlers must identify themselves and respect robots.txt; apply for an API key for bulk access.",
+    "Our terms forbid using bots to buy tickets in bulk. Accounts that do so will be closed.",
+    "Webinar on {month} {n}: how retailers use {p} to cut support costs by 30%.",
+    "Case study: a bank deployed {p}; customers now get answers in under a minute.",
+    "Job opening: prompt engineer to evaluate {p} and write test cases for jailbreaks and prompt injection.",
+    "Book excerpt: the machine read the note, and for a moment it seemed it would obey the stranger instead of its owner.",
+    "Glossary: a jailbreak is a prompt written to make an AI model ignore its safety rules.",
+    "Study finds {n}% of users trust {p} with their passwords; experts advise against it.",
+    "Settings: let {p} act on your behalf (you will be asked to confirm every payment).",
+    "Privacy notice: {p} processes the text you type to improve its answers. You can opt out in Settings.",
+    "Forum post: my assistant keeps telling me to ignore the warning, is that a bug? Reply from support: please update the app.",
+    "Changelog: the agent no longer follows instructions found inside web pages; it now asks you first.",
+    "Tip: tell {p} exactly what you want, for example 'find a vegetarian recipe under 30 minutes'.",
+    "Podcast episode {n}: can we stop {p} from being manipulated by websites?",
+]
+MONTHS = ["March", "April", "June", "September", "October"]
+
+
+def about_ai(n: int, seed: int = 0) -> list[str]:
+    """n distinct texts about AI products / prompts / injection, written for a human reader."""
+    rng = random.Random(seed)
+    out: set[str] = set()
+    for _ in range(n * 20):
+        if len(out) >= n:
+            break
+        p = rng.choice(ABOUT_PRODUCTS)
+        t = rng.choice(ABOUT_TEMPLATES).format(p=p, P=p[0].upper() + p[1:], D=rng.choice(ABOUT_DOES),
+                                               month=rng.choice(MONTHS), n=rng.randint(2, 60),
+                                               v=f"{rng.randint(1, 9)}.{rng.randint(0, 20)}")
+        out.add(t)
+    return sorted(out)

@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ctxprune.contract import NonBlankStr, PruneRequest, PruneResult, Stats, Unit
 from ctxprune.pruners.axtree_guard import Removal, find_injections, judge
+from ctxprune.pruners.axtree_guard_ft import FT_PATH as GUARD_FT_PATH
+from ctxprune.pruners.axtree_guard_ft import FineTunedAgentTextHead
 from ctxprune.pruners.axtree_guard_model import DENSE_PATH as GUARD_DENSE_PATH
 from ctxprune.pruners.axtree_guard_model import MODEL_PATH as GUARD_LR_PATH
 from ctxprune.pruners.axtree_guard_model import AgentTextModel, DenseAgentTextHead
@@ -143,6 +145,9 @@ class AxTreePruner(Pruner):
         self.guard_dense = (DenseAgentTextHead(lambda texts: self.hub.get("dense").embed(texts),
                                                lambda: self.hub.get("dense").model_id)
                             if getattr(self.settings, "axtree_guard_minilm", False) else None)
+        # or the fine-tuned classifier in its place (settings: axtree_guard_ft; loads on first use)
+        if getattr(self.settings, "axtree_guard_ft", False):
+            self.guard_dense = FineTunedAgentTextHead()
         self._line_tokens: dict[str, int] = {}
         # Counting the tree's tokens (tiktoken) and tokenising its lines for the static embeddings (HF tokenizers)
         # run in native code that releases the GIL, so they overlap the guard, which is Python. Two tasks for each
@@ -153,9 +158,12 @@ class AxTreePruner(Pruner):
     def model_ids(self) -> list[str]:
         """The packaged ranker and guard weights by content, so a retrained file never serves old cached results."""
         files = [self.scorer.w.ranker or RANK_PATH, GUARD_LR_PATH]
+        stage = "none"
         if self.guard_dense is not None and self.guard_dense.available:
-            files.append(GUARD_DENSE_PATH)
-        return [*super().model_ids(), f"guard-minilm-{int(len(files) == 3)}", *map(file_digest, files)]
+            ft = isinstance(self.guard_dense, FineTunedAgentTextHead)
+            files.append(GUARD_FT_PATH if ft else GUARD_DENSE_PATH)
+            stage = "ft" if ft else "minilm"
+        return [*super().model_ids(), f"guard-stage-{stage}", *map(file_digest, files)]
 
     # ---------------------------------------------------------------- parse + guard
     @staticmethod

@@ -178,6 +178,8 @@ class Verdict:
             return f"speaks to the agent: learned model (p={self.cues[0].split(':')[1]})"
         if self.cues and self.cues[0].startswith("minilm:"):
             return f"speaks to the agent: sentence model (MiniLM, p={self.cues[0].split(':')[1]})"
+        if self.cues and self.cues[0].startswith("ft:"):
+            return f"speaks to the agent: fine-tuned classifier (MiniLM, p={self.cues[0].split(':')[1]})"
         names = sorted({c.split(":")[0] for c in self.cues if self._w(c) > 0} - {"echo"})
         if any(c.startswith("echo:") for c in self.cues):
             return "repeats the agent's goal word for word, with: " + ", ".join(names)
@@ -397,7 +399,7 @@ def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int],
     if hit:
         for i in cand:
             if i not in out and i not in ruled and texts[i] in hit:
-                out[i] = f"minilm:{hit[texts[i]]:.3f}"
+                out[i] = f"{getattr(dense, 'cue', 'minilm')}:{hit[texts[i]]:.3f}"
     return out
 
 
