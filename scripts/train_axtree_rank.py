@@ -24,7 +24,6 @@ usage: python scripts/train_axtree_rank.py --half A|B|all [--model forest|lr] [-
 import argparse
 import dataclasses
 import json
-import re
 import statistics
 import sys
 import tempfile
@@ -32,6 +31,9 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, ".")
+sys.path.insert(0, "scripts")
+from axtree_guard_data import site_folds as shared_site_folds  # noqa: E402
+
 from ctxprune.api import Engine  # noqa: E402
 from ctxprune.bench.kinds import axtree as ad  # noqa: E402
 from ctxprune.pruners import axtree_forest, axtree_rank as rank  # noqa: E402
@@ -86,36 +88,8 @@ def fit(xs: list[np.ndarray], ys: list[np.ndarray], out: str) -> dict:
 
 
 def site_folds(k: int) -> list[list[int]]:
-    """K folds with a site's pages together (see the usage note)."""
-    names = []
-    tasks: list[list[int]] = []
-    for i, ex in enumerate(rows):
-        if i and ex["query"] == rows[i - 1]["query"]:
-            tasks[-1].append(i)
-        else:
-            tasks.append([i])
-    for t in tasks:
-        names.append({m.group(1) for i in t for ln in rows[i]["context"]["axtree_lines"]
-                      for m in [re.search(r"'(.{2,40})'", ln)] if m})
-    site = list(range(len(tasks)))
-
-    def root(j: int) -> int:
-        while site[j] != j:
-            j = site[j]
-        return j
-
-    for j in range(len(tasks)):
-        for i in range(j):
-            common = len(names[i] & names[j])
-            if common >= 5 and common > 0.3 * min(len(names[i]), len(names[j])):
-                site[root(j)] = root(i)
-    first = {}
-    for j, t in enumerate(tasks):
-        first.setdefault(root(j), t[0])
-    n, fold = len(rows), [[] for _ in range(k)]
-    for j, t in enumerate(tasks):
-        fold[min(k - 1, first[root(j)] * k // n)].extend(t)
-    return fold
+    """K folds with a site's pages together (see the usage note; shared with the guard trainers)."""
+    return shared_site_folds(rows, k)
 
 
 xs, ys = [], []
