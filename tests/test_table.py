@@ -145,7 +145,8 @@ def test_calibrated_row_model_prefers_condition_matches():
 def test_gc_is_paused_only_for_large_tables_and_restored():
     import gc
 
-    from ctxprune.pruners.table import _approx_cells, _gc_paused
+    from ctxprune.gc_pause import gc_paused as _gc_paused
+    from ctxprune.pruners.table import _approx_cells
 
     assert gc.isenabled()
     with _gc_paused(True):

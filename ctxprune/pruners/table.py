@@ -10,19 +10,16 @@ kept rows keep their order. Budgets count the ``header | ...`` rendering (see ta
 from __future__ import annotations
 
 import dataclasses
-import gc
 import itertools
 import re
-import threading
 import unicodedata
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterator
 
 import numpy as np
 
 from ctxprune.contract import Stats, Unit
+from ctxprune.gc_pause import gc_paused
 from ctxprune.pruners.base import Pruner
 from ctxprune.pruners import table_calibrate as cal
 from ctxprune.pruners.table_calibrate import column_features, row_features
@@ -105,33 +102,6 @@ def first_namesakes(names: list) -> np.ndarray:
     return out
 
 
-@contextmanager
-def _gc_paused(pause: bool) -> Iterator[None]:
-    """Pause the cyclic garbage collector while a large table is pruned.
-
-    Scoring a 10k-row table allocates a few hundred thousand short-lived objects, which sets off
-    full collections that walk every object of the loaded models: measured 2.6-9.9 s with the
-    collector on vs 1.4 s paused for 10k x 20 cells. Reference counting still frees everything.
-    """
-    if not pause:
-        yield
-        return
-    with _GC_LOCK:  # the collector is process-wide: the last of concurrent large requests turns it back on
-        if _GC_PAUSES[0] == 0:
-            _GC_PAUSES[1] = gc.isenabled()
-            gc.disable()
-        _GC_PAUSES[0] += 1
-    try:
-        yield
-    finally:
-        with _GC_LOCK:
-            _GC_PAUSES[0] -= 1
-            if _GC_PAUSES[0] == 0 and _GC_PAUSES[1]:
-                gc.enable()
-
-
-_GC_LOCK = threading.Lock()
-_GC_PAUSES = [0, True]  # [requests pausing now, was the collector on before the first of them]
 
 
 @dataclass
@@ -358,7 +328,7 @@ class TablePruner(Pruner):
 
     # ---------------------------------------------------------------- run
     def run(self, req: TableRequest) -> TableResult:
-        with _gc_paused(_approx_cells(req.table) >= self.weights.gc_pause_cells):
+        with gc_paused(_approx_cells(req.table) >= self.weights.gc_pause_cells):
             return self._run(req)
 
     def _run(self, req: TableRequest) -> TableResult:
