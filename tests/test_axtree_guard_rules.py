@@ -1,5 +1,7 @@
 """The guard's session-8 rule families, the goal echo and the look-alike-digit reading (rules only, no model)."""
+import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -70,6 +72,18 @@ def test_word_triggers_never_skip_a_match(monkeypatch):
 def test_gate_search_finds_every_text_that_passes_on_its_own():
     texts = ATTACKS + LOOK_ALIKES + ["Home", "Contact us", "Über uns: Kontakt", "AI", "ignore"] * 3
     assert g.gated(texts) == {i for i, t in enumerate(texts) if g.passes_gate(t)}
+
+
+def test_grouped_gate_lets_the_same_texts_through_as_the_plain_alternation():
+    plain = re.compile(r"\b(?:" + g.GATE_BRANCHES + r")\b", re.I)
+    own = json.loads((Path(__file__).parent / "data" / "axtree_attacks.json").read_text())
+    texts = [t for group in own.values() if isinstance(group, list) for t in group if isinstance(t, str)]
+    texts += ATTACKS + LOOK_ALIKES + [t.upper() for t in ATTACKS] + ["Home", "AIR miles", "a.i. helper", "Über uns: KI"]
+    texts += [w for t in LOOK_ALIKES for w in t.split(".")]
+    for t in texts:
+        assert (plain.search(t) is None) == (g._GATE.search(t) is None), t
+        assert [m.start() for m in plain.finditer(t.lower())] == [m.start() for m in g._GATE_LOWER.finditer(t.lower())]
+    assert g.gated(texts) == {i for i, t in enumerate(texts) if plain.search(t) or g._GATE_CJK.search(t)}
 
 
 def test_de_leet_reads_look_alike_digits_only_in_leet_text():

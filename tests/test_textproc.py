@@ -25,3 +25,26 @@ def test_words_many_equals_words_text_by_text():
     texts = ["link 'Sign In'", "", "The Cities of Tokyo", "ﬁle №5 Ⅻ", "multi\nline Texts", "İstanbul", "x" * 30]
     assert words_many(texts) == [words(t.replace("\n", " ")) for t in texts]
     assert words_many(texts, drop_stop=False) == [words(t.replace("\n", " "), drop_stop=False) for t in texts]
+
+
+def test_top_level_branches_skip_groups_classes_and_escapes():
+    from ctxprune.textproc import _top_level_branches
+    assert _top_level_branches(r"ai|a\|b|x(?:c|d)|[|]|[]|]z|[^]|]q|e") == ["ai", r"a\|b", "x(?:c|d)", "[|]", "[]|]z", "[^]|]q",
+                                                                        "e"]
+
+
+def test_factored_alternation_matches_where_the_plain_one_does():
+    import random
+    import re
+
+    from ctxprune.textproc import factor_alternation
+    body = r"ai|a\.i|agents?|a?s+istente|bots?|b|urgent\w*|right now|(?:tools?|scripts?) reading|[a-z] [a-z] [a-z]|\d+ ?x|user'?s?"
+    factored = factor_alternation(body)
+    assert factored.startswith("(?:a(?:i|") and "b(?:ots?|)" in factored  # grouped, a?s+istente left as it was
+    plain, fast = (re.compile(r"\b(?:" + body + r")\b", re.I), re.compile(r"\b" + factored + r"\b", re.I))
+    rng = random.Random(7)
+    vocab = ["ai", "A.I.", "agent", "Agents", "sistente", "assistente", "bot", "b", "urgently", "right", "now", "tools",
+             "reading", "x y z", "12x", "12 x", "user's", "users", "air", "abot", "rightnow", ".", ",", "the", "Basket"]
+    texts = [" ".join(rng.choice(vocab) for _ in range(rng.randint(1, 8))) for _ in range(3000)]
+    for t in texts:
+        assert [m.start() for m in plain.finditer(t)] == [m.start() for m in fast.finditer(t)], t

@@ -31,6 +31,7 @@ from ctxprune.pruners.axtree_guard_lexicon import (ADDRESS_IN, CUES_EXTRA, CUES_
                                                   TOOLCALL_RE, de_leet, joined_up)
 from ctxprune.pruners.axtree_guard_model import DENSE_MAX_WORDS, MIN_WORDS, AgentTextModel, DenseAgentTextHead
 from ctxprune.pruners.axtree_parse import Node, subtree
+from ctxprune.textproc import factor_alternation
 
 log = logging.getLogger(__name__)
 
@@ -237,11 +238,13 @@ def judge_window(text: str) -> Verdict:
 
 
 # every attack needs an agent-directed cue or an urgency cue; one search rules most lines out cheaply
-_GATE = re.compile(r"\b(?:ai|a\.i|llm|gpt|chatgpt|claude|gemini|copilot|bots?|agents?|assistants?|models?|automated|autonomous|"
-                   r"ignore|disregard|forget|override|bypass|abandon|discard|instructions?|directions|system|user'?s?|human|"
-                   r"operator|owner|tasks?|objective|mission|assignment|urgent\w*|important|attention|warning|alert|"
-                   r"critical|mandatory|immediately|right now|without delay|final notice|security|action required|"
-                   rf"{GATE_WORDS}|{GATE_SPACED})\b", _F)
+GATE_BRANCHES = (r"ai|a\.i|llm|gpt|chatgpt|claude|gemini|copilot|bots?|agents?|assistants?|models?|automated|autonomous|"
+                 r"ignore|disregard|forget|override|bypass|abandon|discard|instructions?|directions|system|user'?s?|human|"
+                 r"operator|owner|tasks?|objective|mission|assignment|urgent\w*|important|attention|warning|alert|"
+                 r"critical|mandatory|immediately|right now|without delay|final notice|security|action required|"
+                 rf"{GATE_WORDS}|{GATE_SPACED}")
+# grouped by first letter: the same texts pass, ~3x faster over a 5k-line page (see factor_alternation)
+_GATE = re.compile(r"\b" + factor_alternation(GATE_BRANCHES) + r"\b", _F)
 _GATE_CJK = re.compile(GATE_CHARS, _F)  # Chinese / Japanese / Korean (no word boundaries), Cyrillic: only in non-ASCII text
 
 
