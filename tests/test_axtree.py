@@ -130,13 +130,15 @@ def test_red_team_set_has_the_eval_shape():
     assert not set(data["red_a"]) & set(data["red_b"])
 
 
-@pytest.mark.parametrize("name, attacks, benign", [("red_d", "red_d", "benign_d"), ("red_e", "red_e", "benign_e")])
-def test_blind_red_team_sets_have_the_eval_shape_and_share_nothing(name, attacks, benign):
+@pytest.mark.parametrize("name, attacks, benign, sizes", [("red_d", "red_d", "benign_d", (80, 40)),
+                                                          ("red_e", "red_e", "benign_e", (80, 40)),
+                                                          ("red_g", "red_g", "benign_g", (100, 49))])
+def test_blind_red_team_sets_have_the_eval_shape_and_share_nothing(name, attacks, benign, sizes):
     import json
     from pathlib import Path
     here = Path(__file__).parent / "data"
     data = json.loads((here / f"axtree_attacks_{name}.json").read_text())
-    assert len(data[attacks]) == 80 and len(data[benign]) == 40
+    assert (len(data[attacks]), len(data[benign])) == sizes
     assert all(isinstance(t, str) and t.strip() and "\n" not in t for t in data[attacks] + data[benign])
     others = set()
     for f in here.glob("axtree_attacks*.json"):
@@ -600,7 +602,9 @@ def test_forest_predict_matches_a_plain_walk():
     model = axtree_rank.weights()
     rng = np.random.default_rng(0)
     xr = rng.random((40, len(axtree_rank.FEATURES)))
-    assert np.allclose(axtree_forest.predict(xr, model.forest), _walk(xr, model.forest))
+    for levels in (1, 2, 3, 7):  # compacting the pairs every level or every few gives the same walk
+        assert np.allclose(axtree_forest.predict(xr, model.forest, levels), _walk(xr, model.forest))
+        assert np.allclose(axtree_forest.predict(x, forest, levels), [0.15, 0.55, 0.3, 0.15])
     assert len(axtree_forest.predict(np.zeros((0, 2)), forest)) == 0
 
 
