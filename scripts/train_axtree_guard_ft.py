@@ -60,6 +60,9 @@ ap.add_argument("--k", type=int, default=8)
 ap.add_argument("--min-words", type=int, default=8)
 ap.add_argument("--floor-quantile", type=float, default=0.5)
 ap.add_argument("--margin", type=float, default=0.5, help="added to the highest clean logit")
+ap.add_argument("--extra", default="", help="comma-separated JSON files of more training texts, each "
+                "{'attacks': [...], 'benign': [...]} (e.g. tests/data/axtree_train_*.json); attacks count as human "
+                "attacks (filled with A goals), benign as human look-alikes")
 ap.add_argument("--seed", type=int, default=0)
 ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--cache", default="/tmp/axtree_guard_ft_lower")
@@ -110,6 +113,10 @@ syn_pos = [w for t in syn_pos for w in windows(fill(t, rng.choice(goals_a)))]
 syn_neg = [w for t in syn_neg for w in windows(fill(t, rng.choice(goals_a)))]
 about = axtree_guard_synth.about_ai(a.about, seed=11 + a.seed) if a.about else []
 human_neg = [t for g in HUMAN_BENIGN for t in attacks[g]]
+for path in filter(None, a.extra.split(",")):
+    more = json.load(open(path))
+    pos_h += [w for t in more["attacks"] for _ in range(max(1, a.goals // 4)) for w in windows(fill(t, rng.choice(goals_a)))]
+    human_neg += list(more["benign"])
 real_neg = page_texts(rows_a) + menus(a.menus, rows_a) + other_texts(0)
 texts = pos_h + syn_pos + real_neg + human_neg + syn_neg + about
 y = np.r_[np.ones(len(pos_h) + len(syn_pos)), np.zeros(len(real_neg) + len(human_neg) + len(syn_neg) + len(about))]
