@@ -141,7 +141,7 @@ def test_blind_red_team_sets_have_the_eval_shape_and_share_nothing(name, attacks
     assert (len(data[attacks]), len(data[benign])) == sizes
     assert all(isinstance(t, str) and t.strip() and "\n" not in t for t in data[attacks] + data[benign])
     others = set()
-    for f in here.glob("axtree_attacks*.json"):
+    for f in [*here.glob("axtree_attacks*.json"), *here.glob("axtree_train_*.json")]:  # training data too
         if f.name != f"axtree_attacks_{name}.json":
             others |= {t for k, v in json.loads(f.read_text()).items() if isinstance(v, list) for t in v}
     assert not (set(data[attacks]) | set(data[benign])) & others
