@@ -1,7 +1,11 @@
 """Fast dev loop for the table pruner: the real pruner in process, with model scores memoised on disk.
 
 usage: .venv/bin/python scripts/replay_table.py [--ratio 0.35] [--half a|b|all] [--limit N] [--worst K]
-       [name=value ...]   # overrides of TableWeights / ColumnWeights fields, e.g. cond=0.6
+       [--heldout 200] [name=value ...]   # overrides of TableWeights / ColumnWeights fields, e.g. cond=0.6
+
+--heldout N: a bootstrap (20,000 draws, seed 0) of N-question sets with the dev half's WTQ / FeTaQA mix, drawn
+from its per-question recalls: 5-95% range of their mean recall and the share of sets at >= --target (0.85),
+i.e. how likely a held-out set like dev passes at this dev mean.
 
 MiniLM / static / BM25 scores are cached by (scorer, query, texts) in /tmp/table_replay_cache.pkl, so
 after the first run a full pass over the 300 dev questions takes seconds and every change in
@@ -67,6 +71,8 @@ def main():
     ap.add_argument("--limit", type=int)
     ap.add_argument("--worst", type=int, default=0)
     ap.add_argument("--slack", action="store_true", help="print how often cells / tokens bind")
+    ap.add_argument("--heldout", type=int, default=0)
+    ap.add_argument("--target", type=float, default=0.85)
     ap.add_argument("over", nargs="*")
     a = ap.parse_args()
     over = {k: float(v) for k, v in (o.split("=") for o in a.over)}
@@ -112,6 +118,17 @@ def main():
         for lo in (0.25, 0.3, 0.33):
             print(f"both under {lo}: {sum(x[1] < lo and x[2] < lo for x in v)}  cells under {lo}: "
                   f"{sum(x[2] < lo for x in v)}  tokens under {lo}: {sum(x[1] < lo for x in v)}")
+    if a.heldout:
+        import numpy as np
+        rng = np.random.default_rng(0)
+        srcs = [np.array([x[0] for x in per[k]]) for k in ("wtq", "fetaqa") if per.get(k)]
+        n_all = sum(len(v) for v in srcs)
+        sizes = [round(a.heldout * len(v) / n_all) for v in srcs]
+        sizes[-1] = a.heldout - sum(sizes[:-1])
+        means = sum(rng.choice(v, (20000, k)).sum(1) for v, k in zip(srcs, sizes)) / a.heldout
+        lo, hi = np.percentile(means, [5, 95])
+        print(f"held-out sets of {a.heldout} (bootstrap): mean recall 5-95% {lo:.4f}-{hi:.4f}, "
+              f"P(mean >= {a.target}) = {float(np.mean(means >= a.target)):.3f}")
     for w in sorted(worst)[: a.worst]:
         print(w)
 
