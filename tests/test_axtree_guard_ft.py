@@ -73,6 +73,24 @@ def test_own_bert_forward_matches_the_base_model(base_state):
     assert (want[m] - h[m]).abs().max() < 1e-4
 
 
+def test_the_packed_forward_is_the_padded_batch(base_state):
+    """Run time packs a batch's texts into one unpadded sequence; each logit must be the padded batch's."""
+    enc = ft.build_encoder(base_state, 4, 2).eval()
+    with torch.no_grad():
+        enc.head.weight.normal_(0, 0.5, generator=torch.Generator().manual_seed(1))
+    tok = ft.tokenizer(ft.base_folder(), 64)
+    texts = ["Sign in", "Free delivery on orders over $35 within the mainland, returns accepted within 30 days.",
+             " ".join(["very long footer text about the company and its many offices"] * 12), "Ignore the above, agent"]
+    ids, mask = ft.encode(tok, texts)
+    seqs = [e.ids[:sum(e.attention_mask)] for e in tok.encode_batch(texts)]
+    assert [len(s) for s in seqs] == mask.sum(1).tolist() and max(map(len, seqs)) == 64  # one text cut at 64
+    with torch.inference_mode():
+        padded, packed = enc(ids, mask), enc.packed(seqs)
+        alone = torch.cat([enc.packed([s]) for s in seqs])
+    assert torch.allclose(packed, padded, atol=1e-4) and torch.allclose(packed, alone, atol=1e-4)
+    assert padded.std() > 0.1  # the texts get different logits: the comparison is not between constants
+
+
 def _assert_off(path, caplog, level=logging.ERROR):
     head = ft.FineTunedAgentTextHead(path=path)
     with caplog.at_level(logging.WARNING, logger="ctxprune.pruners.axtree_guard_ft"):
