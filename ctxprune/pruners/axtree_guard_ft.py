@@ -29,6 +29,7 @@ FT_PATH = resources.files("ctxprune") / "_data" / "axtree_guard_ft.npz"
 FORMAT = "axtree-guard-ft-1"
 BASE_NAME = "all-MiniLM-L6-v2"
 HIDDEN, HEADS, LN_EPS = 384, 12, 1e-12
+PACK = 512  # wordpieces per packed forward pass (a K = 8 batch of 64-wordpiece texts is one pass)
 LAYER_KEYS = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
               "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm")
 
@@ -285,5 +286,12 @@ class FineTunedAgentTextHead:
     def _logits(self, parts: list[str]) -> np.ndarray:
         import torch
         seqs = [e.ids[:sum(e.attention_mask)] for e in self._tok.encode_batch(parts)]
+        packs, size = [[]], 0  # consecutive texts up to PACK wordpieces a pass: the attention mask is quadratic
+        for s in seqs:
+            if packs[-1] and size + len(s) > PACK:
+                packs.append([])
+                size = 0
+            packs[-1].append(s)
+            size += len(s)
         with torch.inference_mode():
-            return self._enc.packed(seqs).float().numpy().astype(np.float64)
+            return torch.cat([self._enc.packed(p) for p in packs]).float().numpy().astype(np.float64)
