@@ -1,7 +1,8 @@
 """Same-process A/B latency of the guard's fine-tuned stage on large trees (the trees of bench_axtree_latency.py).
 
 One engine with the stage on; the "off" configuration swaps the pruner's stage out (``guard_dense = None``), so both
-run in the same process, on the same trees, alternating (order flipped every run) under the same host load. Cold =
+run in the same process, on the same trees, alternating (order rotated every run) under the same host load; "padded"
+is the stage with session 8's padded batch in place of the packed pass (before / after). Cold =
 every cache cleared before the call (the stage's per-text cache too); warm = the same request again. Also reported:
 the stage's own time per cold call (its forward passes, timed inside) and the wordpieces of the texts it judged.
 
@@ -17,7 +18,7 @@ import time
 sys.path.insert(0, ".")
 from ctxprune.api import Engine  # noqa: E402
 from ctxprune.bench.figures import FigureLog  # noqa: E402
-from ctxprune.pruners.axtree_guard_ft import FineTunedAgentTextHead  # noqa: E402
+from ctxprune.pruners.axtree_guard_ft import FineTunedAgentTextHead, encode  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--data", default="../shared/evaldata/axtree/dev.jsonl")
@@ -40,12 +41,19 @@ gc.collect()
 gc.freeze()
 
 stage = {"ms": 0.0, "texts": 0, "pieces": []}
-inner = head._logits
+packed = head._logits
+
+
+def padded(parts):
+    import torch
+    ids, mask = encode(head._tok, parts)
+    with torch.inference_mode():
+        return head._enc(ids, mask).float().numpy().astype("float64")
 
 
 def timed(parts):
     t = time.perf_counter()
-    out = inner(parts)
+    out = (padded if stage.get("padded") else packed)(parts)
     stage["ms"] += 1000 * (time.perf_counter() - t)
     stage["texts"] += len(parts)
     stage["pieces"] += [len(e.ids) - e.ids.count(0) for e in head._tok.encode_batch(parts)]
@@ -66,8 +74,9 @@ def big_tree(start: int) -> tuple[str, str]:
     return "\n".join(lines), rows[(start + 3) % len(rows)]["query"]
 
 
-def once(req: dict, on: bool) -> tuple[float, float]:
-    pruner.guard_dense = head if on else None
+def once(req: dict, conf: str) -> tuple[float, float]:
+    pruner.guard_dense = head if conf != "off" else None
+    stage.update(ms=0.0, texts=0, padded=conf == "padded")
     eng.clear_caches()
     t = time.perf_counter()
     eng.prune("axtree", req, use_cache=False)
@@ -78,30 +87,27 @@ def once(req: dict, on: bool) -> tuple[float, float]:
 
 
 eng.prune("axtree", {"goal": "warm", "axtree": big_tree(0)[0], "budget": {"ratio": a.ratio}}, use_cache=False)
-res = {True: ([], []), False: ([], [])}
-stage_ms, stage_texts = [], []
+CONFS = ("packed", "off", "padded")
+res = {c: ([], [], []) for c in CONFS}  # cold, warm, the stage's own forward time (cold)
 for r in range(a.runs):
     tree, goal = big_tree(r * 37)
     req = {"goal": goal, "axtree": tree, "budget": {"ratio": a.ratio}}
-    for on in ((True, False) if r % 2 == 0 else (False, True)):
-        if on:
-            stage.update(ms=0.0, texts=0)
-        cold, warm = once(req, on)
-        res[on][0].append(cold)
-        res[on][1].append(warm)
-        if on:
-            stage_ms.append(stage["ms"])
-            stage_texts.append(stage["texts"])
+    for conf in CONFS[r % 3:] + CONFS[:r % 3]:
+        cold, warm = once(req, conf)
+        res[conf][0].append(cold)
+        res[conf][1].append(warm)
+        res[conf][2].append(stage["ms"])
 pruner.guard_dense = head
 med = statistics.median
-diff = [x - y for x, y in zip(res[True][0], res[False][0])]
 pieces = sorted(stage["pieces"])
-FigureLog(a.out, "bench_axtree_guard_ft").emit({
-    "lines": a.lines, "runs": a.runs, "torch_threads": __import__("torch").get_num_threads(),
-    "cold_p50_ms_on": round(med(res[True][0]), 1), "cold_p50_ms_off": round(med(res[False][0]), 1),
-    "cold_paired_diff_p50_ms": round(med(diff), 1),
-    "warm_p50_ms_on": round(med(res[True][1]), 1), "warm_p50_ms_off": round(med(res[False][1]), 1),
-    "stage_forward_p50_ms": round(med(stage_ms), 1), "stage_texts_p50": med(stage_texts),
-    "wordpieces_p50": pieces[len(pieces) // 2] if pieces else 0, "wordpieces_max": pieces[-1] if pieces else 0,
-    "share_over_48": round(sum(p > 48 for p in pieces) / max(1, len(pieces)), 3),
-    "share_over_32": round(sum(p > 32 for p in pieces) / max(1, len(pieces)), 3)})
+fig = {"lines": a.lines, "runs": a.runs, "torch_threads": __import__("torch").get_num_threads()}
+for c in CONFS:
+    fig[f"cold_p50_ms_{c}"] = round(med(res[c][0]), 1)
+    fig[f"warm_p50_ms_{c}"] = round(med(res[c][1]), 1)
+for c in ("packed", "padded"):
+    fig[f"cold_added_p50_ms_{c}"] = round(med([x - y for x, y in zip(res[c][0], res["off"][0])]), 1)
+    fig[f"stage_forward_p50_ms_{c}"] = round(med(res[c][2]), 1)
+fig.update({"wordpieces_p50": pieces[len(pieces) // 2] if pieces else 0, "wordpieces_max": pieces[-1] if pieces else 0,
+            "share_over_48": round(sum(p > 48 for p in pieces) / max(1, len(pieces)), 3),
+            "share_over_32": round(sum(p > 32 for p in pieces) / max(1, len(pieces)), 3)})
+FigureLog(a.out, "bench_axtree_guard_ft").emit(fig)
