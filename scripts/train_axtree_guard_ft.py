@@ -21,7 +21,7 @@ Checks printed: red_c / unseen text-level recall (model alone, and the cascade),
 B's sites, page false alarms on the other), rag/memory second halves, benign4, benign_c, other-language checks.
 
 usage (shipped, see docs/axtree.md "Session 8"):
-  nice -n 5 python scripts/train_axtree_guard_ft.py --n-frozen 4 --n-tuned 2 --max-tokens 64 --epochs 2
+  nice -n 5 python scripts/train_axtree_guard_ft.py --n-frozen 4 --n-tuned 2 --max-tokens 64 --epochs 2 --clean-sources longprompt,tables
 """
 import argparse
 import json
@@ -59,7 +59,7 @@ ap.add_argument("--clean-sources", default="",
                 help="comma-separated kinds of axtree_guard_clean_pages (e.g. longprompt,tables): part 0 of their pages, "
                      "the texts the cascade could send, join the negatives (session 9; part 1 stays for the check)")
 ap.add_argument("--goals", type=int, default=8, help="dev goals each human attack phrasing is filled with")
-ap.add_argument("--k", type=int, default=8)
+ap.add_argument("--k", type=int, default=6)
 ap.add_argument("--min-words", type=int, default=8)
 ap.add_argument("--floor-quantile", type=float, default=0.5)
 ap.add_argument("--margin", type=float, default=0.5, help="added to the highest clean logit")
