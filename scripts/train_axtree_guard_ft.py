@@ -21,7 +21,7 @@ Checks printed: red_c / unseen text-level recall (model alone, and the cascade),
 B's sites, page false alarms on the other), rag/memory second halves, benign4, benign_c, other-language checks.
 
 usage (shipped, see docs/axtree.md "Session 8"):
-  nice -n 5 python scripts/train_axtree_guard_ft.py --n-frozen 4 --n-tuned 2 --max-tokens 64 --epochs 2
+  nice -n 5 python scripts/train_axtree_guard_ft.py --n-frozen 4 --n-tuned 2 --max-tokens 64 --epochs 2 --clean-sources longprompt,tables
 """
 import argparse
 import json
@@ -55,8 +55,11 @@ ap.add_argument("--synth", type=int, default=6000)
 ap.add_argument("--about", type=int, default=800)
 ap.add_argument("--menus", type=int, default=3000)
 ap.add_argument("--real-neg-weight", type=float, default=3.0)
+ap.add_argument("--clean-sources", default="",
+                help="comma-separated kinds of axtree_guard_clean_pages (e.g. longprompt,tables): part 0 of their pages, "
+                     "the texts the cascade could send, join the negatives (session 9; part 1 stays for the check)")
 ap.add_argument("--goals", type=int, default=8, help="dev goals each human attack phrasing is filled with")
-ap.add_argument("--k", type=int, default=8)
+ap.add_argument("--k", type=int, default=6)
 ap.add_argument("--min-words", type=int, default=8)
 ap.add_argument("--floor-quantile", type=float, default=0.5)
 ap.add_argument("--margin", type=float, default=0.5, help="added to the highest clean logit")
@@ -118,6 +121,21 @@ for path in filter(None, a.extra.split(",")):
     pos_h += [w for t in more["attacks"] for _ in range(max(1, a.goals // 4)) for w in windows(fill(t, rng.choice(goals_a)))]
     human_neg += list(more["benign"])
 real_neg = page_texts(rows_a) + menus(a.menus, rows_a) + other_texts(0)
+if a.clean_sources:  # code, transcripts, forms, tables: page text the stage would see, never an attack
+    from axtree_guard_clean_pages import clean_pages
+
+    from ctxprune.api import Engine
+    _eng = Engine()
+    _eng.warm_up(["axtree"])
+    _cheap = AgentTextModel(lambda ts: _eng.hub.get("static").embed(ts))
+    _dev = sorted({n.name or n.props for ex in rows for n in parse_text("\n".join(ex["context"]["axtree_lines"]))
+                   if len((n.name or n.props).split()) >= MIN_WORDS})
+    _floor = round(float(np.quantile(_cheap.proba(_dev), a.floor_quantile)), 4)  # the floor the stage ships (below)
+    pages0 = clean_pages(0, tuple(a.clean_sources.split(",")))
+    _ts = sorted({t for ps in pages0.values() for _, ts in ps for t in ts if a.min_words <= len(t.split()) <= DENSE_MAX_WORDS})
+    hard = [t for t, q in zip(_ts, _cheap.proba(_ts)) if _floor <= q < _cheap.threshold and judge(t) is None]
+    print(f"clean part-0 negatives ({a.clean_sources}): {len(hard)} sendable texts", flush=True)
+    real_neg += hard
 texts = pos_h + syn_pos + real_neg + human_neg + syn_neg + about
 y = np.r_[np.ones(len(pos_h) + len(syn_pos)), np.zeros(len(real_neg) + len(human_neg) + len(syn_neg) + len(about))]
 w = np.r_[np.ones(len(pos_h)) * 2.0, np.ones(len(syn_pos)), np.full(len(real_neg), a.real_neg_weight),

@@ -156,9 +156,10 @@ def test_the_head_is_off_by_default_and_a_setting_turns_it_on():
     from ctxprune.config import Settings
 
     assert not Settings(redis_url=None).axtree_guard_minilm
-    assert Engine(Settings(redis_url=None), cache=MemoryCache(8)).pruner("axtree").guard_dense is None
-    on = Engine(Settings(redis_url=None, axtree_guard_minilm=True), cache=MemoryCache(8)).pruner("axtree")
-    assert on.guard_dense is not None
+    # the fine-tuned stage (on by default since session 9) takes the linear head's place: switch it off to see the head
+    assert Engine(Settings(redis_url=None, axtree_guard_ft=False), cache=MemoryCache(8)).pruner("axtree").guard_dense is None
+    on = Engine(Settings(redis_url=None, axtree_guard_minilm=True, axtree_guard_ft=False), cache=MemoryCache(8)).pruner("axtree")
+    assert isinstance(on.guard_dense, DenseAgentTextHead)
 
 
 @pytest.mark.slow
@@ -168,7 +169,7 @@ def test_guarded_requests_work_when_the_dense_model_is_missing():
     from ctxprune.cache import MemoryCache
     from ctxprune.config import Settings
 
-    eng = Engine(Settings(redis_url=None, axtree_guard_minilm=True, dense_model="/nonexistent/e5-folder",
+    eng = Engine(Settings(redis_url=None, axtree_guard_minilm=True, axtree_guard_ft=False, dense_model="/nonexistent/e5-folder",
                           warm_up_on_start=False), cache=MemoryCache(8))
     assert_rules_still_guard(eng)
 
@@ -190,7 +191,7 @@ def test_packaged_head_flags_an_off_task_order_and_spares_a_cookie_banner():
     from ctxprune.cache import MemoryCache
     from ctxprune.config import Settings
 
-    engine = Engine(Settings(redis_url=None, axtree_guard_minilm=True), cache=MemoryCache(8))
+    engine = Engine(Settings(redis_url=None, axtree_guard_minilm=True, axtree_guard_ft=False), cache=MemoryCache(8))
     head = engine.pruner("axtree").guard_dense
     assert head is not None and head.available and head.weights.k >= 8 and 0.5 < head.threshold < 1.0
     # built here, not taken from an attack file: an off-task order that names no AI reader

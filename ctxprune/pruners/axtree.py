@@ -155,6 +155,12 @@ class AxTreePruner(Pruner):
         self._overlap = ThreadPoolExecutor(max_workers=2 * getattr(self.settings, "pool_size", 4),
                                            thread_name_prefix="ctxprune-axtree")
 
+    def warm_up(self) -> None:
+        super().warm_up()
+        if isinstance(self.guard_dense, FineTunedAgentTextHead):  # reads the base model and the tuned layers once
+            self.guard_dense.proba(["warm up the guard's fine-tuned stage"])
+            self.guard_dense.clear()
+
     def model_ids(self) -> list[str]:
         """The packaged ranker and guard weights by content, so a retrained file never serves old cached results."""
         files = [self.scorer.w.ranker or RANK_PATH, GUARD_LR_PATH]

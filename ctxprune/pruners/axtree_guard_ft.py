@@ -29,6 +29,7 @@ FT_PATH = resources.files("ctxprune") / "_data" / "axtree_guard_ft.npz"
 FORMAT = "axtree-guard-ft-1"
 BASE_NAME = "all-MiniLM-L6-v2"
 HIDDEN, HEADS, LN_EPS = 384, 12, 1e-12
+PACK = 512  # wordpieces per packed forward pass (a K = 8 batch of 64-wordpiece texts is one pass)
 LAYER_KEYS = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
               "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm")
 
@@ -106,6 +107,21 @@ def build_encoder(base_state: dict, n_frozen: int, n_tuned: int):
 
         def forward(self, ids, mask):
             return self.upper(self.lower(ids, mask), mask)
+
+        def packed(self, seqs: list[list[int]]):
+            """Logit per text, the texts' wordpieces run as one sequence without padding: attention stays within each
+            text (a block-diagonal mask) and positions restart per text, so each logit is the padded batch's (to float
+            rounding) while the linear layers see only real wordpieces (a page's texts differ in length by 2-8x)."""
+            lens = torch.tensor([len(s) for s in seqs])
+            ids = torch.tensor([i for s in seqs for i in s], dtype=torch.long)
+            seg = torch.repeat_interleave(torch.arange(len(seqs)), lens)
+            pos = torch.arange(len(ids)) - torch.repeat_interleave(torch.cumsum(lens, 0) - lens, lens)
+            h = self.ln(self.word(ids) + self.pos(pos) + self.typ.weight[0])[None]
+            bias = torch.where(seg[:, None] == seg[None, :], 0.0, -1e9)[None, None]
+            for layer in (*self.frozen, *self.tuned):
+                h = layer(h, bias)
+            pooled = torch.zeros(len(seqs), HIDDEN).index_add_(0, seg, h[0]) / lens[:, None].to(h.dtype)
+            return self.head(pooled)[:, 0]
 
     enc = Encoder()
     t = lambda k: torch.as_tensor(np.asarray(base_state[k], dtype=np.float32))  # noqa: E731
@@ -269,6 +285,13 @@ class FineTunedAgentTextHead:
 
     def _logits(self, parts: list[str]) -> np.ndarray:
         import torch
-        ids, mask = encode(self._tok, parts)
+        seqs = [e.ids[:sum(e.attention_mask)] for e in self._tok.encode_batch(parts)]
+        packs, size = [[]], 0  # consecutive texts up to PACK wordpieces a pass: the attention mask is quadratic
+        for s in seqs:
+            if packs[-1] and size + len(s) > PACK:
+                packs.append([])
+                size = 0
+            packs[-1].append(s)
+            size += len(s)
         with torch.inference_mode():
-            return self._enc(ids, mask).float().numpy().astype(np.float64)
+            return torch.cat([self._enc.packed(p) for p in packs]).float().numpy().astype(np.float64)
