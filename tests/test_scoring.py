@@ -105,7 +105,10 @@ def test_bf16_and_truncated_embeddings_stay_close_to_full_precision():
     long_a = "Paris is the capital of France. " * 12
     long_b = long_a + "Bananas are yellow fruit. " * 10
     va, vb = fast.embed([long_a, long_b])
-    assert float(va @ vb) > 0.999
+    # bfloat16 on AMX kernels: two identical inputs in one batch agree only to ~0.998 (0.999 on hosts without AMX)
+    assert float(va @ vb) > 0.995
+    fa, fb = full.embed([long_a, long_b])
+    assert float(fa @ fb) < 0.95  # uncapped, the tail moves the vector well beyond that noise (0.89)
 
 
 @pytest.mark.slow
