@@ -18,6 +18,7 @@ import time
 sys.path.insert(0, ".")
 from ctxprune.api import Engine  # noqa: E402
 from ctxprune.bench.figures import FigureLog  # noqa: E402
+from ctxprune.bench.kinds.axtree import stacked_tree  # noqa: E402
 from ctxprune.pruners.axtree_guard_ft import FineTunedAgentTextHead, encode  # noqa: E402
 
 ap = argparse.ArgumentParser()
@@ -63,17 +64,6 @@ def timed(parts):
 head._logits = timed
 
 
-def big_tree(start: int) -> tuple[str, str]:
-    lines, i = ["[root] RootWebArea 'Portal'"], start
-    while len(lines) < a.lines:
-        ex = rows[i % len(rows)]
-        lines.append(f"\t[pg{i}] region 'Page {i}'")
-        lines += ["\t\t" + ln.replace("[", f"[p{i}_", 1) if ln.lstrip().startswith("[") else "\t\t" + ln
-                  for ln in ex["context"]["axtree_lines"]]
-        i += 1
-    return "\n".join(lines), rows[(start + 3) % len(rows)]["query"]
-
-
 def once(req: dict, conf: str) -> tuple[float, float]:
     pruner.guard_dense = head if conf != "off" else None
     stage.update(ms=0.0, texts=0, padded=conf == "padded")
@@ -86,11 +76,11 @@ def once(req: dict, conf: str) -> tuple[float, float]:
     return cold, 1000 * (time.perf_counter() - t)
 
 
-eng.prune("axtree", {"goal": "warm", "axtree": big_tree(0)[0], "budget": {"ratio": a.ratio}}, use_cache=False)
+eng.prune("axtree", {"goal": "warm", "axtree": stacked_tree(rows, 0, a.lines)[0], "budget": {"ratio": a.ratio}}, use_cache=False)
 CONFS = ("packed", "off", "padded")
 res = {c: ([], [], []) for c in CONFS}  # cold, warm, the stage's own forward time (cold)
 for r in range(a.runs):
-    tree, goal = big_tree(r * 37)
+    tree, goal = stacked_tree(rows, r * 37, a.lines)
     req = {"goal": goal, "axtree": tree, "budget": {"ratio": a.ratio}}
     for conf in CONFS[r % 3:] + CONFS[:r % 3]:
         cold, warm = once(req, conf)

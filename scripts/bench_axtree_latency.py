@@ -18,6 +18,7 @@ import time
 sys.path.insert(0, ".")
 from ctxprune.api import Engine  # noqa: E402
 from ctxprune.bench.figures import FigureLog  # noqa: E402
+from ctxprune.bench.kinds.axtree import stacked_tree  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--data", default="../shared/evaldata/axtree/dev.jsonl")
@@ -33,20 +34,9 @@ gc.collect()
 gc.freeze()  # as `ctxprune serve` does after warm-up: the models stay out of full GC passes
 
 
-def big_tree(start: int) -> tuple[str, str]:
-    lines, i = ["[root] RootWebArea 'Portal'"], start
-    while len(lines) < a.lines:
-        ex = rows[i % len(rows)]
-        lines.append(f"\t[pg{i}] region 'Page {i}'")
-        lines += ["\t\t" + ln.replace("[", f"[p{i}_", 1) if ln.lstrip().startswith("[") else "\t\t" + ln
-                  for ln in ex["context"]["axtree_lines"]]
-        i += 1
-    return "\n".join(lines), rows[(start + 3) % len(rows)]["query"]
-
-
 cold, warm, cold_cpu, warm_cpu = [], [], [], []
 for r in range(a.runs):
-    tree, goal = big_tree(r * 37)
+    tree, goal = stacked_tree(rows, r * 37, a.lines)
     req = {"goal": goal, "axtree": tree, "budget": {"ratio": a.ratio}}
     eng.clear_caches()
     t, c = time.perf_counter(), time.process_time()

@@ -39,6 +39,15 @@ def _file(tmp_path, base_state, name="ft.npz", n_frozen=4, n_tuned=1, head_bias=
     return path, enc
 
 
+
+def _trainer_probability(enc, texts: list[str]) -> np.ndarray:
+    """The trainer's padded float32 forward pass with the tuned tensors as shipped (float16): the reference."""
+    enc.eval()
+    ft.load_tuned(enc, {k: v.astype(np.float32) for k, v in ft.tuned_tensors(enc).items()})
+    ids, mask = ft.encode(ft.tokenizer(ft.base_folder(), 64), texts)
+    with torch.no_grad():
+        return torch.sigmoid(enc(ids, mask)).numpy()
+
 def test_init_is_cheap_and_the_stage_loads_on_first_use(tmp_path, base_state):
     path, enc = _file(tmp_path, base_state)
     head = ft.FineTunedAgentTextHead(path=path)
@@ -47,12 +56,7 @@ def test_init_is_cheap_and_the_stage_loads_on_first_use(tmp_path, base_state):
     p = head.proba(texts)
     assert head.available and head.weights.k == 4 and head.threshold == pytest.approx(0.5)
     # the run-time forward pass (own tokenisation, float32) is the trainer's model with the float16 tensors
-    enc.eval()
-    ft.load_tuned(enc, {k: v.astype(np.float32) for k, v in ft.tuned_tensors(enc).items()})
-    ids, mask = ft.encode(ft.tokenizer(ft.base_folder(), 64), texts)
-    with torch.no_grad():
-        ref = torch.sigmoid(enc(ids, mask)).numpy()
-    assert np.allclose(p, ref, atol=1e-5)
+    assert np.allclose(p, _trainer_probability(enc, texts), atol=1e-5)
     # cached per text: a second call runs no model
     head._enc = None
     assert np.allclose(head.proba(texts), p)
@@ -101,12 +105,7 @@ def test_a_batch_longer_than_one_pack_is_split_and_each_text_keeps_its_probabili
     head._enc.packed = lambda seqs: (sizes.append(sum(map(len, seqs))), real(seqs))[1]
     p = head.proba(texts)
     assert len(sizes) >= 2 and max(sizes) <= ft.PACK  # 12 x 64 wordpieces do not fit one pass
-    enc.eval()
-    ft.load_tuned(enc, {k: v.astype(np.float32) for k, v in ft.tuned_tensors(enc).items()})
-    ids, mask = ft.encode(ft.tokenizer(ft.base_folder(), 64), texts)
-    with torch.no_grad():
-        ref = torch.sigmoid(enc(ids, mask)).numpy()
-    assert np.allclose(p, ref, atol=1e-5)
+    assert np.allclose(p, _trainer_probability(enc, texts), atol=1e-5)
 
 
 def _assert_off(path, caplog, level=logging.ERROR):
