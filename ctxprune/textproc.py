@@ -109,9 +109,9 @@ def factor_alternation(body: str) -> str:
     literal character: ``(?:a(?:i|gents?)|b(?:ots?)|...)``.
 
     ``re`` tries every branch at every position, so a 140-branch gate spends most of its time failing; grouped, it
-    tries one character first. A match exists at the same positions as before (only the order in which branches
-    are tried changes, and branches with different first characters never match at the same place), so a search
-    finds the same start; which branch wins where several match, and so the match's end, may differ.
+    tries one character first. Only the order in which branches are tried changes, so a match exists at exactly the
+    positions it did before and a search finds the same start; which branch wins where several match, and so the
+    match's end, may differ.
     """
     heads: dict[str, list[str]] = {}
     rest: list[str] = []
