@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from ctxprune.pruners.axtree_guard_echo import echoing
 from ctxprune.pruners.axtree_guard_lexicon import (ADDRESS_IN, CUES_EXTRA, CUES_ML, CUES_S8, EXTRA_TRIGGER, GATE_CHARS,
                                                   GATE_SPACED, GATE_WORDS, ML_TRIGGER, NON_LATIN, S8_TRIGGER, SECRET_WORD,
-                                                  TOOLCALL_RE, de_leet, joined_up)
+                                                  TOOLCALL_RE, de_leet, joined_up, mask_hint_spans, unmasked)
 from ctxprune.pruners.axtree_guard_model import DENSE_MAX_WORDS, MIN_WORDS, AgentTextModel, DenseAgentTextHead
 from ctxprune.pruners.axtree_parse import Node, subtree
 from ctxprune.textproc import factor_alternation
@@ -54,8 +54,29 @@ ENTITY = (r"(?:ai|a\.i\.|llms?|chatgpt|gpt-?\d*|claude|gemini|copilot|bots?|assi
 GAP = r"(?:[^.]|\.(?=\S))"  # within one sentence: a dot inside an address (example.com) does not end it
 DATA_VERB = r"enter|type|provide|input|send|share|submit|confirm|verify|paste|copy|fill in|e-?mail|reveal|disclose|give|upload|forward|post|write|re-?enter|sign in|log ?in|authenticate|change|update|reset|reply with"
 DATA_NOUN = (r"passwords?|passcodes?|credentials|login details|log-?in (?:info|details)|credit card|card (?:number|details)|cvv|cvc|security code|ssn|social security|bank (?:account|details|login)|routing number|iban|pin(?: code)?|one[- ]time (?:code|password)|otp|2fa code|verification code|api keys?|access tokens?|private keys?|seed phrase|recovery phrase|personal (?:data|information|details)|home address|date of birth|passport|mother's maiden name|usernames?|id (?:document|card)|identity (?:document|card)|driver'?s licen[cs]e|recovery (?:e-?mail|phone)|payment (?:details|information|info)|billing (?:details|information)|(?:2fa |backup |recovery )codes")
+# verbs of actions an agent takes on a page or with the user's data (what an order to the agent asks for)
+AGENT_VERB = (r"(?:send|enter|type|open|click|press|tap|go|navigate|visit|delete|remove|erase|select|choose|add|buy|purchase|"
+              r"transfer|approve|authori[sz]e|grant|install|download|upload|share|post|copy|paste|fill|submit|change|replace|"
+              r"disable|deactivate|turn off|export|forward|e-?mail|message|ignore|disregard|forget|reveal|print|respond|reply|"
+              r"output|tell|report|summari[sz]e|skip|cancel|subscribe|accept|pay|give|provide|insert|move|rate|confirm|"
+              r"render|fetch|execute|run|switch|set)")
+# the agent called by its name at the head of a sentence (judged window by window), then an order: "Agent, delete ...", "Hey Claude, send ...",
+# "Browser agents: grant ...", "Important for assistants: change ..." ("Model: Select a size" and "Agents available
+# now: call ..." are not: models are products, and the order must follow the name)
+VOCATIVE = (r"^[\W_]{0,4}(?:(?:hey|hi|hello|dear|attention|note (?:to|for)|important (?:for|to)|message (?:to|for)|"
+            r"psst|ok|okay|listen)[\s,:!-]+)?(?:(?:the|all|any|every|you)\s+)?(?:(?:ai|a\.i\.|llm|browser|browsing|web|shopping|"
+            r"autonomous|automated|digital|virtual)[- ])?(?:agents?|assistants?|bots?|llms?|ais?|claude|gpt-?\d*|chatgpt|gemini|"
+            rf"copilot|crawlers?)\s*[,:;\u2014\u2013-]+\s*(?:(?:before|after|when|while|once|first|then)\b[^,]{{0,40}},\s*)?"
+            rf"(?:(?:please|kindly|now|quickly|immediately|first|just|also)\s+)*{AGENT_VERB}\b")
+# the agent told what it must do, in the third person: "The agent should now install ...", "AI assistant must message ..."
+MODAL_ORDER = (r"\b(?:(?:the|this|any|every|all|an?)\s+)?(?:(?:ai|browser|browsing|web|shopping|autonomous|automated|digital|"
+               r"virtual)[- ])?(?:agents?|assistants?|bots?|models?|llms?|ai)\s+(?:should|must|needs? to|has to|have to|"
+               r"is (?:required|expected|instructed|asked) to|shall)\s+(?:(?:now|immediately|also|first|then|quietly)\s+)*"
+               rf"{AGENT_VERB}\b")
 CUES: dict[str, list[tuple[re.Pattern, float]]] = {
     "address": [
+        (re.compile(VOCATIVE, _F), 3.0),
+        (re.compile(MODAL_ORDER, _F), 3.0),
         (re.compile(rf"\b(?:if|when|since|because) you(?:'re| are)\b[^.]{{0,30}}\b{AGENT}\b", _F), 3.0),
         # "as a digital download", "as a web page": the adjectives alone do not name a machine
         (re.compile(rf"\b(?:you are|you're|as) an? (?:{AGENT}(?: {ROLE})|(?:ai|a\.i\.|llm|gpt|chatgpt|claude|gemini|copilot|bot|language model)\b)", _F), 3.0),
@@ -280,9 +301,13 @@ def gated(texts: list[str]) -> set[int]:
 
 
 @lru_cache(maxsize=20_000)
-def judge(text: str, gate: bool = True) -> Verdict | None:
-    """The first window of ``text`` that is an attack, or None (``gate=False``: the gate was passed already)."""
-    if len(text) < 12 or gate and not passes_gate(text):
+def judge(text: str, gate: bool = True, unmask: bool = True) -> Verdict | None:
+    """The first window of ``text`` that is an attack, or None (``gate=False``: the gate was passed already).
+
+    A text that hides its words (spaced-out letters, digits for letters, look-alike letters, separators: see
+    ``unmasked``) is judged again as read plainly (``unmask=False`` there: one reading deep)."""
+    readings = unmasked(text) if unmask else []
+    if len(text) < 12 or gate and not passes_gate(text) and not any(passes_gate(r) for r in readings):
         return None
     whole = [text] if TOOLCALL_RE.search(text) and len(text.split()) <= 80 else []  # JSON / call syntax splits badly
     for w in whole + windows(text):
@@ -290,7 +315,19 @@ def judge(text: str, gate: bool = True) -> Verdict | None:
         if v.attack:
             return v
     plain = joined_up(text) or de_leet(text)  # letters spaced out, or digits for letters, to slip past the cues
-    return judge(plain, gate=False) if plain is not None and plain != text else None
+    if plain is not None and plain != text and (v := judge(plain, gate=False, unmask=unmask)) is not None:
+        return v
+    return next((v for r in readings if (v := judge(r, gate=False, unmask=False)) is not None), None)
+
+
+def masked_through(texts: list[str], through: set[int]) -> set[int]:
+    """Texts the gate stopped that pass it once read plainly (``unmasked``), found by searching all texts at once."""
+    starts, pos = [], 0
+    for t in texts:
+        starts.append(pos)
+        pos += len(t) + 1
+    hinted = {bisect_right(starts, at) - 1 for at in mask_hint_spans("\n".join(t.replace("\n", " ") for t in texts))}
+    return {i for i in hinted - through if any(passes_gate(r) for r in unmasked(texts[i]))}
 
 
 # what an echo of the goal needs besides (see axtree_guard_echo): an order, pressure, data, a link, or an address
@@ -417,6 +454,7 @@ def find_injections(nodes: list[Node], protected: set[int] | None = None, max_wr
     out: list[Removal] = []
     texts = [node_text(n) for n in nodes]
     through = gated(texts)
+    through |= masked_through(texts, through)
     # the rules' verdicts first (cached per text), so the MiniLM stage spends its K texts on what they let pass
     ruled = {i for i in through if i not in protected and judge(texts[i], gate=False) is not None} if dense else None
     learned = model_flags(texts, model, protected, dense, ruled)

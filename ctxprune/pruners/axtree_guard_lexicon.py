@@ -13,6 +13,7 @@ the part of the guard's gate that lets such texts through (lower-case: the gate 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _F = re.I
 
@@ -243,3 +244,51 @@ def de_leet(text: str) -> str | None:
     if len(found) < 3 or sum(any(ch.isdigit() for ch in w) and not w.isdigit() for w in found) < 3:
         return None
     return _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), text)
+
+
+# ---------------------------------------------------------------- other masks: look-alike letters, separators
+# Cyrillic / Greek letters that look like Latin ones (only read as Latin inside a word that mixes both scripts)
+_HOMOGLYPH = str.maketrans("аеорсухіјѕԁԛԝАВЕКМНОРСТХІЈЅοαειντρΑΒΕΗΙΚΜΝΟΡΤΧΥΖ",
+                           "aeopcyxijsdqwABEKMHOPCTXIJSoaeivtpABEHIKMNOPTXYZ")
+_MIXED_WORD = re.compile(r"\w*(?:[a-z][\u0370-\u04ff]|[\u0370-\u04ff][a-z])\w*", _F)
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
+_SYMBOLS = re.compile("[\u2190-\u21ff\u2600-\u27bf\U0001f000-\U0001faff\ufe0f]+")
+_DOTTED = re.compile(r"\b(?:[a-z]\.){2,}[a-z]\b\.?", _F)  # "a.g.e.n.t" (three letters or more)
+_HYPHENED = re.compile(r"\b[a-z]+(?:-[a-z]+)+\b", _F)
+_UNDERSCORED = re.compile(r"(?<=[a-z])_+(?=[a-z])", _F)
+#: what a masked text shows, in three searches that each scan a whole page's texts fast: dotted letters and words
+#: cut by hyphens or underscores (lower-cased text); full-width forms, pictographs, invisible characters; a Latin
+#: word with Cyrillic / Greek letters in it (only where such letters occur at all)
+MASK_ASCII = re.compile(r"[a-z](?:\.[a-z]\.[a-z]\b|-[a-z]+-[a-z]|_)")
+MASK_WIDE = re.compile("[\uff01-\uff5e\u2190-\u21ff\u2600-\u27bf\U0001f000-\U0001faff\u00ad\u200b-\u200f\u2060\ufeff]")
+_GREEK_CYRILLIC = re.compile("[\u0370-\u04ff]")
+MASK_MIXED = re.compile("[a-z][\u0370-\u04ff]|[\u0370-\u04ff][a-z]", _F)
+
+
+def mask_hint_spans(text: str) -> list[int]:
+    """Start offsets of what looks masked in ``text`` (one or more per masked stretch; [] for plain text)."""
+    low = text.lower()
+    hay = low if len(low) == len(text) else text
+    out = [m.start() for m in MASK_ASCII.finditer(hay)]
+    if not text.isascii():
+        out += [m.start() for m in MASK_WIDE.finditer(text)]
+        if _GREEK_CYRILLIC.search(text):
+            out += [m.start() for m in MASK_MIXED.finditer(text)]
+    return out
+
+
+def unmasked(text: str) -> list[str]:
+    """Readings of a text that hides its words from the cues, each as different from ``text`` as it gets (none when
+    nothing is masked): full-width forms and look-alike letters read as Latin, invisible characters and pictographs
+    dropped, dotted letters joined; words cut by hyphens joined ("ig-nore the us-er") and, as a second reading,
+    split ("tRaNsFeR-tHe-BaLaNcE"), underscores read as spaces."""
+    if not mask_hint_spans(text):
+        return []
+    t = unicodedata.normalize("NFKC", text)
+    t = _MIXED_WORD.sub(lambda m: m.group(0).translate(_HOMOGLYPH), t)
+    t = _SYMBOLS.sub(" ", _INVISIBLE.sub("", t))
+    t = _DOTTED.sub(lambda m: m.group(0).replace(".", "") + " ", t)
+    t = _UNDERSCORED.sub(" ", t)
+    joined = re.sub(r"\s+", " ", _HYPHENED.sub(lambda m: m.group(0).replace("-", ""), t)).strip()
+    split = re.sub(r"\s+", " ", _HYPHENED.sub(lambda m: m.group(0).replace("-", " "), t)).strip()
+    return [r for r in dict.fromkeys((joined, split)) if r != text]
