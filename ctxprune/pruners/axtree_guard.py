@@ -69,8 +69,8 @@ VOCATIVE = (r"^[\W_]{0,4}(?:(?:hey|hi|hello|dear|attention|note (?:to|for)|impor
             rf"copilot|crawlers?)\s*[,:;\u2014\u2013-]+\s*(?:(?:before|after|when|while|once|first|then)\b[^,]{{0,40}},\s*)?"
             rf"(?:(?:please|kindly|now|quickly|immediately|first|just|also)\s+)*{AGENT_VERB}\b")
 # the agent told what it must do, in the third person: "The agent should now install ...", "AI assistant must message ..."
-MODAL_ORDER = (r"\b(?:(?:the|this|any|every|all|an?)\s+)?(?:(?:ai|browser|browsing|web|shopping|autonomous|automated|digital|"
-               r"virtual)[- ])?(?:agents?|assistants?|bots?|models?|llms?|ai)\s+(?:should|must|needs? to|has to|have to|"
+# (an article or "browser" before the name would change nothing a search finds)
+MODAL_ORDER = (r"\b(?:agents?|assistants?|bots?|models?|llms?|ai)\s+(?:should|must|needs? to|has to|have to|"
                r"is (?:required|expected|instructed|asked) to|shall)\s+(?:(?:now|immediately|also|first|then|quietly)\s+)*"
                rf"{AGENT_VERB}\b")
 CUES: dict[str, list[tuple[re.Pattern, float]]] = {
