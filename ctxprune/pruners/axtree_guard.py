@@ -276,26 +276,44 @@ def passes_gate(text: str) -> bool:
 _GATE_LOWER = for_lower_case(_GATE)
 
 
-def gated(texts: list[str]) -> set[int]:
+@dataclass(frozen=True)
+class PageText:
+    """A page's texts joined into one string (newlines inside a text made spaces), for page-wide searches."""
+
+    texts: list[str]
+    joined: str
+    low: str
+    starts: list[int]  # each text's first offset in ``joined``
+
+    @classmethod
+    def of(cls, texts: list[str]) -> "PageText":
+        starts, pos = [], 0
+        for t in texts:
+            starts.append(pos)
+            pos += len(t) + 1
+        joined = "\n".join(t.replace("\n", " ") for t in texts)
+        return cls(texts, joined, joined.lower(), starts)
+
+    def owner(self, offset: int) -> int:
+        return bisect_right(self.starts, offset) - 1
+
+
+def gated(texts: list[str], page: PageText | None = None) -> set[int]:
     """Indices of the texts the gate lets through, found in one search over all of them."""
-    starts, pos = [], 0
-    for t in texts:
-        starts.append(pos)
-        pos += len(t) + 1
-    joined = "\n".join(t.replace("\n", " ") for t in texts)
-    low = joined.lower()
+    page = page or PageText.of(texts)
+    joined, low, starts = page.joined, page.low, page.starts
     # the case-sensitive gate over lower-cased text is ~4x faster than re.I; lower() may change the
     # length of some non-ASCII text, and then positions would shift: use re.I there
     pat, hay = (_GATE_LOWER, low) if len(low) == len(joined) else (_GATE, joined)
     out, pos, n = set(), 0, len(texts)
     while (m := pat.search(hay, pos)) is not None:  # one hit per text is enough: go on at the next text
-        i = bisect_right(starts, m.start()) - 1
+        i = page.owner(m.start())
         out.add(i)
         if i + 1 >= n:
             break
         pos = starts[i + 1]
     if not joined.isascii():  # the texts with Cyrillic / CJK / Hangul runs, each searched on its own
-        some = {bisect_right(starts, m.start()) - 1 for m in NON_LATIN.finditer(joined)} - out
+        some = {page.owner(m.start()) for m in NON_LATIN.finditer(joined)} - out
         out.update(i for i in some if _GATE_CJK.search(texts[i]))
     return out
 
@@ -306,8 +324,7 @@ def judge(text: str, gate: bool = True, unmask: bool = True) -> Verdict | None:
 
     A text that hides its words (spaced-out letters, digits for letters, look-alike letters, separators: see
     ``unmasked``) is judged again as read plainly (``unmask=False`` there: one reading deep)."""
-    readings = unmasked(text) if unmask else []
-    if len(text) < 12 or gate and not passes_gate(text) and not any(passes_gate(r) for r in readings):
+    if len(text) < 12 or gate and not passes_gate(text) and not (unmask and any(map(passes_gate, unmasked(text)))):
         return None
     whole = [text] if TOOLCALL_RE.search(text) and len(text.split()) <= 80 else []  # JSON / call syntax splits badly
     for w in whole + windows(text):
@@ -317,16 +334,14 @@ def judge(text: str, gate: bool = True, unmask: bool = True) -> Verdict | None:
     plain = joined_up(text) or de_leet(text)  # letters spaced out, or digits for letters, to slip past the cues
     if plain is not None and plain != text and (v := judge(plain, gate=False, unmask=unmask)) is not None:
         return v
+    readings = unmasked(text) if unmask else []  # only now: most texts are settled by their own windows
     return next((v for r in readings if (v := judge(r, gate=False, unmask=False)) is not None), None)
 
 
-def masked_through(texts: list[str], through: set[int]) -> set[int]:
+def masked_through(texts: list[str], through: set[int], page: PageText | None = None) -> set[int]:
     """Texts the gate stopped that pass it once read plainly (``unmasked``), found by searching all texts at once."""
-    starts, pos = [], 0
-    for t in texts:
-        starts.append(pos)
-        pos += len(t) + 1
-    hinted = {bisect_right(starts, at) - 1 for at in mask_hint_spans("\n".join(t.replace("\n", " ") for t in texts))}
+    page = page or PageText.of(texts)
+    hinted = {page.owner(at) for at in mask_hint_spans(page.joined, page.low)}
     return {i for i in hinted - through if any(passes_gate(r) for r in unmasked(texts[i]))}
 
 
@@ -453,8 +468,9 @@ def find_injections(nodes: list[Node], protected: set[int] | None = None, max_wr
     gone: set[int] = set()
     out: list[Removal] = []
     texts = [node_text(n) for n in nodes]
-    through = gated(texts)
-    through |= masked_through(texts, through)
+    page = PageText.of(texts)
+    through = gated(texts, page)
+    through |= masked_through(texts, through, page)
     # the rules' verdicts first (cached per text), so the MiniLM stage spends its K texts on what they let pass
     ruled = {i for i in through if i not in protected and judge(texts[i], gate=False) is not None} if dense else None
     learned = model_flags(texts, model, protected, dense, ruled)

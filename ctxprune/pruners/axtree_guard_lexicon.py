@@ -265,9 +265,10 @@ _GREEK_CYRILLIC = re.compile("[\u0370-\u04ff]")
 MASK_MIXED = re.compile("[a-z][\u0370-\u04ff]|[\u0370-\u04ff][a-z]", _F)
 
 
-def mask_hint_spans(text: str) -> list[int]:
-    """Start offsets of what looks masked in ``text`` (one or more per masked stretch; [] for plain text)."""
-    low = text.lower()
+def mask_hint_spans(text: str, low: str | None = None) -> list[int]:
+    """Start offsets of what looks masked in ``text`` (one or more per masked stretch; [] for plain text);
+    ``low``: ``text.lower()`` when the caller has it."""
+    low = text.lower() if low is None else low
     hay = low if len(low) == len(text) else text
     out = [m.start() for m in MASK_ASCII.finditer(hay)]
     if not text.isascii():
