@@ -29,6 +29,7 @@ from ctxprune.pruners.axtree_guard_echo import echoing
 from ctxprune.pruners.axtree_guard_lexicon import (ADDRESS_IN, CUES_EXTRA, CUES_ML, CUES_S8, EXTRA_TRIGGER, GATE_CHARS,
                                                   GATE_SPACED, GATE_WORDS, ML_TRIGGER, NON_LATIN, S8_TRIGGER, SECRET_WORD,
                                                   TOOLCALL_RE, de_leet, joined_up, mask_hint_spans, unmasked)
+from ctxprune.pruners.axtree_guard_lexicon_s10 import CUES_S10, GATE_WORDS_S10, anchor_words
 from ctxprune.pruners.axtree_guard_model import DENSE_MAX_WORDS, MIN_WORDS, AgentTextModel, DenseAgentTextHead
 from ctxprune.pruners.axtree_parse import Node, subtree
 from ctxprune.textproc import factor_alternation
@@ -47,7 +48,7 @@ MENTION = re.compile(r"\b(?:phrases?|words?|inputs?|prompts?|strings?|text|comma
 AGENT = r"(?:ai|a\.i\.|llm|gpt|chatgpt|claude|gemini|copilot|bot|language model|automated|autonomous|browsing|browser|web|digital|virtual)"
 ROLE = r"(?:agents?|assistants?|models?|bots?|systems?|navigators?|crawlers?)"
 # anything that names an AI as the reader; a bare "agent" is left out (travel agents, estate agents)
-ENTITY = (r"(?:ai|a\.i\.|llms?|chatgpt|gpt-?\d*|claude|gemini|copilot|bots?|assistants?|"
+ENTITY = (r"(?:ai|a\.i\.|llms?|chatgpt|gpt-?\d*|claude|gemini|copilot|bots?|assistants?|language models?|"
           r"(?:ai|llm|language[- ]models?|automated|autonomous|browsing|browser|web|digital|virtual|shopping|"
           r"ai[- ](?:powered|based|driven))(?:[- ](?:browsing|web|shopping))?[- ]"
           r"(?:agents?|assistants?|tools?|systems?|models?|crawlers?|bots?))")
@@ -63,11 +64,18 @@ AGENT_VERB = (r"(?:send|enter|type|open|click|press|tap|go|navigate|visit|delete
 # the agent called by its name at the head of a sentence (judged window by window), then an order: "Agent, delete ...", "Hey Claude, send ...",
 # "Browser agents: grant ...", "Important for assistants: change ..." ("Model: Select a size" and "Agents available
 # now: call ..." are not: models are products, and the order must follow the name)
-VOCATIVE = (r"^[\W_]{0,4}(?:(?:hey|hi|hello|dear|attention|note (?:to|for)|important (?:for|to)|message (?:to|for)|"
+VOCATIVE = (r"(?:^|(?<=[.!?)\]] ))[\W_]{0,4}(?:(?:hey|hi|hello|dear|attention|note (?:to|for)|important (?:for|to)|message (?:to|for)|"
             r"psst|ok|okay|listen)[\s,:!-]+)?(?:(?:the|all|any|every|you)\s+)?(?:(?:ai|a\.i\.|llm|browser|browsing|web|shopping|"
             r"autonomous|automated|digital|virtual)[- ])?(?:agents?|assistants?|bots?|llms?|ais?|claude|gpt-?\d*|chatgpt|gemini|"
             rf"copilot|crawlers?)\s*[,:;\u2014\u2013-]+\s*(?:(?:before|after|when|while|once|first|then)\b[^,]{{0,40}},\s*)?"
             rf"(?:(?:please|kindly|now|quickly|immediately|first|just|also)\s+)*{AGENT_VERB}\b")
+# session 10: the name, maybe a word or two ("Agent task update:", "AI system:"), then the order anywhere in the
+# sentence ("Assistant, stop shopping and email ..."); weaker than VOCATIVE: it needs one more cue
+VOCATIVE_LOOSE = (r"(?:^|(?<=[.!?)\]] ))[\W_]{0,4}(?:(?:hey|hi|hello|dear|attention|note (?:to|for)|heads up|psst|ok|okay|listen)"
+                  r"[\s,:!-]+)?(?:(?:the|all|any|every|you|dear)\s+)?(?:(?:ai|a\.i\.|llm|browser|browsing|web|shopping|autonomous|"
+                  r"automated|digital|virtual)[- ])?(?:agents?|assistants?|bots?|llms?|ais?|claude|gpt-?\d*|chatgpt|gemini|copilot|"
+                  r"language models?|(?:ai|robot) (?:visitors?|systems?|readers?))(?: (?:task|update|override|instructions?|notice|note|alert|message|only|priority|directive|reminder))?\s*[,:;\u2014\u2013]+"
+                  rf"[^.!?]{{0,60}}\b{AGENT_VERB}\b")
 # the agent told what it must do, in the third person: "The agent should now install ...", "AI assistant must message ..."
 # (an article or "browser" before the name would change nothing a search finds)
 MODAL_ORDER = (r"\b(?:agents?|assistants?|bots?|models?|llms?|ai)\s+(?:should|must|needs? to|has to|have to|"
@@ -77,6 +85,7 @@ CUES: dict[str, list[tuple[re.Pattern, float]]] = {
     "address": [
         (re.compile(VOCATIVE, _F), 3.0),
         (re.compile(MODAL_ORDER, _F), 3.0),
+        (re.compile(VOCATIVE_LOOSE, _F), 2.5),
         (re.compile(rf"\b(?:if|when|since|because) you(?:'re| are)\b[^.]{{0,30}}\b{AGENT}\b", _F), 3.0),
         # "as a digital download", "as a web page": the adjectives alone do not name a machine
         (re.compile(rf"\b(?:you are|you're|as) an? (?:{AGENT}(?: {ROLE})|(?:ai|a\.i\.|llm|gpt|chatgpt|claude|gemini|copilot|bot|language model)\b)", _F), 3.0),
@@ -87,7 +96,7 @@ CUES: dict[str, list[tuple[re.Pattern, float]]] = {
         (re.compile(rf"\b{ENTITY}\b", _F), 1.5),  # named, not yet addressed: needs a harmful request too
     ],
     "override": [
-        (re.compile(r"\b(?:ignore|disregard|forget|override|bypass|abandon|drop|discard|stop following)\b[^.]{0,40}\b(?:previous|prior|above|earlier|original|initial|existing|all|any|your|current|the user'?s?|system)\b[^.]{0,30}\b(?:instructions?|directions?|prompts?|tasks?|goals?|commands?|rules|guidelines|objectives?|orders?(?!\s+(?:status|numbers?|history|confirmations?|details|tracking|page|summary|total)))\b", _F), 3.5),
+        (re.compile(r"\b(?:ignore|disregard|forget|override|bypass|abandon|drop|discard|stop following)\b(?!-)[^.]{0,40}\b(?:previous|prior|above|earlier|original|initial|existing|all|any|your|current|the user'?s?|system)\b[^.]{0,30}\b(?:instructions?|directions?|prompts?|tasks?|goals?|commands?|rules|guidelines|objectives?|orders?(?!\s+(?:status|numbers?|history|confirmations?|details|tracking|page|summary|total)))\b", _F), 3.5),
         (re.compile(r"\b(?:your|the) (?:new|updated|revised|real|actual|true|only|primary|secret|hidden) (?:system )?(?:instructions?|task|objective|goal|mission|priority|directive)s?\b", _F), 3.0),
         (re.compile(r"\b(?:new|updated|revised|override) (?:system )?(?:instructions?|directives?)\b", _F), 1.5),
         (re.compile(r"\bsystem (?:prompt|message|override|instruction)s?\b", _F), 2.5),
@@ -141,9 +150,9 @@ CUES: dict[str, list[tuple[re.Pattern, float]]] = {
         (MENTION, -2.0),  # about attacks or AI, not to it: a quoted example, a report, a tutorial
     ],
 }
-KINDS = list(CUES) + [k for k in [*CUES_EXTRA, *CUES_S8] if k not in CUES]  # CUES_ML adds to CUES' kinds only
+KINDS = list(dict.fromkeys([*CUES, *CUES_EXTRA, *CUES_S8, *CUES_S10]))  # CUES_ML adds to CUES' kinds only
 SPEAKS_TO_AGENT = ("address", "override", "user3", "task", "toolcall", "obfuscated", "steer", "secrecy", "proxy")
-HARMFUL = {"data", "nav", "override", "user3", "exfil", "secrecy", "harm"}  # what a named reader is asked for
+HARMFUL = {"data", "nav", "override", "user3", "exfil", "secrecy", "harm", "phish"}  # what a named reader is asked for
 _SENT = re.compile(r"(?<=[.!?;:])\s+|\n+")
 
 
@@ -177,9 +186,15 @@ class Verdict:
             return True
         if scam and "urgent" in kinds and kinds & {"threat", "imperative", "imperative_ui"} and self.score >= 4.0:
             return True  # a support number to call, said to be urgent
+        negated = self._kind(kinds, "benign") <= -2.0  # "never share ...", "don't post your card in the chat"
         # data where it does not belong (a comment box, someone else's details, the card asked again) under pressure
-        if "exfil" in kinds and (kinds & {"threat", "urgent", "scam"} or len(kinds) > 1 and self._kind(kinds, "exfil") >= 2.0) \
+        if "exfil" in kinds and not negated and (kinds & {"threat", "urgent", "scam"} or len(kinds) > 1 and self._kind(kinds, "exfil") >= 2.0) \
                 and self.score >= 3.5:
+            return True
+        # a secret asked for where it does not belong, for a lure, or someone else's (see axtree_guard_lexicon_s10)
+        phish = 0.0 if negated else self._kind(kinds, "phish")
+        if phish >= 3.0 and self.score >= 3.0 or phish >= 2.0 and kinds & {"data", "exfil", "threat", "urgent", "nav", "scam", "imperative_ui"} \
+                and self.score >= 4.0:
             return True
         pressed = kinds & {"urgent", "threat"}
         ordered = kinds & {"imperative", "imperative_ui"}
@@ -243,6 +258,8 @@ def judge_window(text: str) -> Verdict:
     s8 = S8_TRIGGER.search(low) is not None
     # the case-blind cues, case-sensitive on the lower-cased text: the same matches, ~3x faster (as the gate)
     cues_here, searched = (_CUES_LOWER, low) if len(low) == len(text) else (CUES, text)
+    anchored: dict[re.Pattern, bool] = {}
+    words: set[str] | None = None
     for kind in KINDS:
         hits = [w for pat, w in cues_here.get(kind, ()) if pat.search(searched)]
         if extra:
@@ -251,6 +268,15 @@ def judge_window(text: str) -> Verdict:
             hits += [w for pat, w in CUES_ML.get(kind, ()) if pat.search(low)]
         if s8:
             hits += [w for pat, w in CUES_S8.get(kind, ()) if pat.search(low)]
+        for pat, w, anchor in CUES_S10.get(kind, ()):
+            if isinstance(anchor, frozenset):
+                if words is None:
+                    words = anchor_words(low)
+                found = not anchor.isdisjoint(words)
+            elif (found := anchored.get(anchor)) is None:
+                found = anchored[anchor] = anchor.search(low) is not None  # one anchor serves several patterns
+            if found and pat.search(low):
+                hits.append(w)
         best = (sum(hits) if kind in ("benign", "steer", "secrecy") else max(hits)) if hits else 0.0
         if best:
             cues.append(f"{kind}:{best}")
@@ -263,7 +289,7 @@ GATE_BRANCHES = (r"ai|a\.i|llm|gpt|chatgpt|claude|gemini|copilot|bots?|agents?|a
                  r"ignore|disregard|forget|override|bypass|abandon|discard|instructions?|directions|system|user'?s?|human|"
                  r"operator|owner|tasks?|objective|mission|assignment|urgent\w*|important|attention|warning|alert|"
                  r"critical|mandatory|immediately|right now|without delay|final notice|security|action required|"
-                 rf"{GATE_WORDS}|{GATE_SPACED}")
+                 rf"{GATE_WORDS}|{GATE_WORDS_S10}|{GATE_SPACED}")
 # grouped by first letter: the same texts pass, ~3x faster over a 5k-line page (see factor_alternation)
 _GATE = re.compile(r"\b" + factor_alternation(GATE_BRANCHES) + r"\b", _F)
 _GATE_CJK = re.compile(GATE_CHARS, _F)  # Chinese / Japanese / Korean (no word boundaries), Cyrillic: only in non-ASCII text
@@ -346,7 +372,7 @@ def masked_through(texts: list[str], through: set[int], page: PageText | None = 
 
 
 # what an echo of the goal needs besides (see axtree_guard_echo): an order, pressure, data, a link, or an address
-ECHO_KINDS = frozenset({"data", "nav", "exfil", "scam", "threat", "urgent", "imperative", "imperative_ui", "override",
+ECHO_KINDS = frozenset({"data", "nav", "exfil", "phish", "scam", "threat", "urgent", "imperative", "imperative_ui", "override",
                         "user3", "secrecy", "steer", "toolcall", "harm", "offtask", "task", "address", "proxy", "obfuscated"})
 
 
