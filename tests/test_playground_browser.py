@@ -165,3 +165,25 @@ def test_playground_runs_a_sample(kind, server, served_kinds, auth_enforced, bro
     finally:
         page.close()
 
+
+
+def test_rediscovery_keeps_the_kind_buttons(server, browser):
+    """A click on a kind blurs the key field, whose change event rediscovers the kinds; if that
+    rebuilt the buttons between mousedown and mouseup the browser would drop the click (seen once
+    in CI as a kind that never loaded). The buttons must be updated in place."""
+    page = browser.new_page()
+    try:
+        page.goto(server + "/ui")
+        page.fill("#api-key", API_KEY)
+        with page.expect_response(lambda r: r.url.endswith("/openapi.json")):
+            page.dispatch_event("#api-key", "change")
+        page.wait_for_selector('#kinds .kind[data-kind="table"]:not([disabled])')
+        renders = int(page.get_attribute("#kinds", "data-renders"))
+        page.evaluate("document.querySelector('#kinds .kind[data-kind=\"table\"]').dataset.probe = 'same'")
+        page.dispatch_event("#api-key", "change")
+        page.wait_for_selector(f'#kinds[data-renders="{renders + 1}"]', state="attached")
+        assert page.locator('#kinds .kind[data-kind="table"][data-probe="same"]').count() == 1
+        assert page.locator("#kinds .kind").count() == len(set(page.eval_on_selector_all(
+            "#kinds .kind", "bs => bs.map(b => b.dataset.kind)")))
+    finally:
+        page.close()

@@ -68,19 +68,27 @@
   function renderKinds(served) {
     state.kinds = served;
     const nav = $("kinds");
-    nav.replaceChildren();
+    // Buttons are updated in place, never rebuilt: a rediscovery (the key field's change event fires
+    // when a click on a kind blurs it) must not swap the button between mousedown and mouseup,
+    // which would swallow that click.
     const names = [...Object.keys(KINDS), ...served.filter(k => !(k in KINDS))];
+    const existing = new Map([...nav.querySelectorAll(".kind")].map(b => [b.dataset.kind, b]));
     names.forEach(k => {
-      const b = R.el("button", "kind", k);
-      b.type = "button";
-      b.dataset.kind = k;
-      if (!served.includes(k)) {
-        b.disabled = true;
-        b.title = "not served by this server (its pruner is not registered)";
+      let b = existing.get(k);
+      if (!b) {
+        b = R.el("button", "kind", k);
+        b.type = "button";
+        b.dataset.kind = k;
+        b.addEventListener("click", () => selectKind(k));
       }
-      b.addEventListener("click", () => selectKind(k));
-      nav.appendChild(b);
+      const off = !served.includes(k);
+      b.disabled = off;
+      b.title = off ? "not served by this server (its pruner is not registered)" : "";
+      if (b.parentNode !== nav) nav.appendChild(b);
+      existing.delete(k);
     });
+    existing.forEach(b => b.remove());
+    nav.dataset.renders = String(Number(nav.dataset.renders || 0) + 1);  // lets a test wait for a rediscovery
     if (served.includes(state.kind)) {  // keep what the user was editing
       nav.querySelector('[data-kind="' + state.kind + '"]').classList.add("active");
       return;
