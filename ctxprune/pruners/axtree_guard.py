@@ -353,7 +353,10 @@ def judge(text: str, gate: bool = True, unmask: bool = True) -> Verdict | None:
     if len(text) < 12 or gate and not passes_gate(text) and not (unmask and any(map(passes_gate, unmasked(text)))):
         return None
     whole = [text] if TOOLCALL_RE.search(text) and len(text.split()) <= 80 else []  # JSON / call syntax splits badly
-    for w in whole + windows(text):
+    parts = windows(text)
+    if len(parts) > 1:  # the gate's rule holds per window: a window of a long text without its words is no attack
+        parts = [w for w in parts if passes_gate(w)]
+    for w in whole + parts:
         v = judge_window(w)
         if v.attack:
             return v
