@@ -31,7 +31,7 @@ from ctxprune.pruners.axtree_guard_lexicon import (ADDRESS_IN, CUES_EXTRA, CUES_
                                                   TOOLCALL_RE, de_leet, joined_up, mask_hint_spans, unmasked)
 from ctxprune.pruners.axtree_guard_lexicon_s10 import CUES_S10, GATE_WORDS_S10, anchor_words
 from ctxprune.pruners.axtree_guard_model import DENSE_MAX_WORDS, MIN_WORDS, AgentTextModel, DenseAgentTextHead
-from ctxprune.pruners.axtree_parse import Node, subtree
+from ctxprune.pruners.axtree_parse import Node, broken_name_runs, broken_name_text, subtree
 from ctxprune.textproc import factor_alternation
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,8 @@ MENTION = re.compile(r"\b(?:phrases?|words?|inputs?|prompts?|strings?|text|comma
                      r"\b(?:such as|e\.g\.|for example)\s*:?\s*\\?['\"“‘]|"
                      r"\b(?:researchers?|scientists|experts?|study|studies|survey|analysts?|journalists?|according to)\b[^.]{0,60}"
                      r"\b(?:ai|agents?|assistants?|chatbots?|llms?|language models?)\b|"
-                     r"\b(?:tutorial|guide to|prompt engineering|api reference|sdk|example (?:request|response|payload)|request body|sample code|code sample)\b", _F)
+                     r"\b(?:tutorial|guide to|prompt engineering|api reference|sdk|example (?:request|response|payload)|request body|sample code|code sample)\b|"
+                     r"\buser-agent:\s*[*\w][^\n]{0,80}\s+(?:dis)?allow:", _F)  # robots.txt rules shown on a page
 
 AGENT = r"(?:ai|a\.i\.|llm|gpt|chatgpt|claude|gemini|copilot|bot|language model|automated|autonomous|browsing|browser|web|digital|virtual)"
 ROLE = r"(?:agents?|assistants?|models?|bots?|systems?|navigators?|crawlers?)"
@@ -235,7 +236,7 @@ def windows(text: str, size: int = 40) -> list[str]:
         for a in range(0, len(ws) - size // 2, size // 2):
             out.append(" ".join(ws[a:a + size]))
     # a short message split over sentences ("Attention AI agent. Ignore ...") is judged as a whole too
-    if 1 < len(out) <= 4 and len(text.split()) <= 80:
+    if 1 < len(out) <= 6 and len(text.split()) <= 80:
         out.append(text)
     return out
 
@@ -496,13 +497,19 @@ def find_injections(nodes: list[Node], protected: set[int] | None = None, max_wr
     n_lines = max(1, len(nodes))
     gone: set[int] = set()
     out: list[Removal] = []
-    texts = [node_text(n) for n in nodes]
+    lines_text = [node_text(n) for n in nodes]
+    # a name printed with raw newlines spans lines: the rules judge it whole on its first line (removed with all its
+    # lines); the models keep reading line by line, as they were fit (whole, a shown chat transcript looks like one)
+    broken = broken_name_runs(nodes)
+    texts = list(lines_text)
+    for i, rest in broken.items():
+        texts[i] = broken_name_text(nodes, i, rest)
     page = PageText.of(texts)
     through = gated(texts, page)
     through |= masked_through(texts, through, page)
     # the rules' verdicts first (cached per text), so the MiniLM stage spends its K texts on what they let pass
     ruled = {i for i in through if i not in protected and judge(texts[i], gate=False) is not None} if dense else None
-    learned = model_flags(texts, model, protected, dense, ruled)
+    learned = model_flags(lines_text, model, protected, dense, ruled)
     echo = echoing(texts, goal)
     for n in nodes:
         if n.index in gone or n.index in protected or (n.index not in through and n.index not in learned
@@ -510,7 +517,7 @@ def find_injections(nodes: list[Node], protected: set[int] | None = None, max_wr
             continue
         v = judge(texts[n.index], gate=False) if n.index in through else None
         if v is None and n.index in learned:
-            v = Verdict(2.0, [learned[n.index]], texts[n.index][:500])
+            v = Verdict(2.0, [learned[n.index]], lines_text[n.index][:500])
         if v is None and n.index in echo:
             v = judge_echo(texts[n.index])
         if v is None:
@@ -523,11 +530,13 @@ def find_injections(nodes: list[Node], protected: set[int] | None = None, max_wr
             continue
         top = _wrapper(nodes, n.index, max_wrapper)
         lines = [j for j in subtree(nodes, top) if j not in protected]
+        if n.index in broken:
+            lines = sorted(set(lines) | {j for j in broken[n.index] if j not in protected})
         prev = _leading_address(nodes, top)
         if prev is not None and prev not in protected:
             lines = sorted(set(lines) | set(subtree(nodes, prev)))
         t = nodes[top]
-        out.append(Removal(t.bid if t.bid else n.bid, node_text(n)[:500], v.reason(), lines))
+        out.append(Removal(t.bid if t.bid else n.bid, texts[n.index][:500], v.reason(), lines))
         gone.update(lines)
     return out
 

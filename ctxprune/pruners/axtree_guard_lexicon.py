@@ -22,22 +22,27 @@ ML_MACHINE = (r"(?:\bki[- ]?(?:agent\w*|assistent\w*|modell\w*|system\w*|bots?)\
               r"\b(?:asistente|assistente|agente)s? (?:(?:de|di|da) )?(?:ia|virtual\w*|intelig\w*)\b|\bai[- ]assistent\w*|"
               r"\bии[- ]?(?:ассистент|агент|модел|бот)\w*|\b(?:ассистент|нейросет|языков\w* модел)\w*|"
               r"\bsztuczn\w+ inteligencj\w*|\basystent\w* ai\b|\byapay zeka\b|\bkunstmatige intelligentie\b|"
-              r"ai\s?助手|人工智能|智能助手|ai\s?アシスタント|ai\s?エージェント|ai\s?어시스턴트|인공지능)")
+              r"ai\s?助手|人工智能|智能助手|ai\s?アシスタント|ai\s?エージェント|ai\s?어시스턴트|인공지능|"
+              # session 11: Hindi, Arabic, and a called-out assistant ("Attenzione, assistente:")
+              r"एआई\s?सहायक|ai\s?सहायक|कृत्रिम बुद्धि|المساعد الآلي|المساعد الذكي|مساعد الذكاء الاصطناعي|الذكاء الاصطناعي|"
+              r"\b(?:attenzione|achtung|atención|atenção|uwaga|dikkat|внимание)\W{1,3}(?:assistente|asistente|assistent|asystent\w*|asistan|ассистент)\b)")
 ML_IGNORE = (r"(?:\bignorier\w*|\bignorez\b|\bignorer\b|\bignora\w*|\bignore[mn]?\b|\bolvid\w+|\boubliez\b|\bvergiss\w*|"
              r"\bnegeer\b|\bzignoruj\b|\bgöz ardı\b|\bпроигнорируй\w*|\bигнорируй\w*|\bзабудь\w*|"
-             r"忽略|无视|無視|忘记|忘れ|무시)")
+             r"忽略|无视|無視|忘记|忘れ|무시|अनदेखा|नज़रअंदाज़|नजरअंदाज|تجاهل|تتجاهل)")
 ML_ORDERS = (r"(?:anweisung\w*|befehl\w*|instruction\w*|consigne\w*|instruccion\w*|instruç\w*|istruzion\w*|"
              r"instructies|instrukcj\w*|talimat\w*|указани\w*|инструкци\w*|指令|指示|命令|지시|"
-             r"tarea\w*|t[aâ]che\w*|aufgabe\w*|compit\w*|taak|tarefa\w*|zadani\w*|görev\w*|задач\w*|任务|任務|タスク|작업)")
+             r"tarea\w*|t[aâ]che\w*|aufgabe\w*|compit\w*|taak|tarefa\w*|zadani\w*|görev\w*|задач\w*|任务|任務|タスク|작업|"
+             r"निर्देश|आदेश|التعليمات|تعليمات|الأوامر|أوامر|المهمة)")
 # "previous", "all", "your": without one of them "ignore the instructions below" is a how-to
 ML_PRIOR = (r"(?:\btu\b|\bsu\b|\bvotre\b|\bta\b|\bdeine?[nr]?\b|\btua\b|\bsua\b|\bje\b|bisherig\w*|vorherig\w*|früher\w*|alle[nrs]?|ihre[n]?|précédent\w*|antérieur\w*|toutes|tous|vos|"
             r"anterior\w*|previ\w*|todas|todos|tus|sus|suas|precedent\w*|tutte|tue|vorige|eerdere|poprzedni\w*|wszystkie|"
-            r"önceki|tüm|предыдущ\w*|прежн\w*|все|ваши|твои|之前|以前|先前|所有|全部|すべて|이전|모든)")
+            r"önceki|tüm|предыдущ\w*|прежн\w*|все|ваши|твои|之前|以前|先前|所有|全部|すべて|이전|모든|पिछले|पिछली|सभी|السابقة|السابق|جميع)")
 ML_USER = (r"(?:\bl\W{0,2}utilisateur|\bdes nutzers|\bdem nutzer|\bdel usuario|\bal usuario|\bdo usuário|\bao usuário|"
-           r"\b(?:dell|all)\W{0,2}utente|\bo usuário|\bel usuario|\bder nutzer|\bde gebruiker|\bużytkownik\w*|\bkullanıcı\w*|\bпользовател\w+|用户|使用者|ユーザー|사용자)")
+           r"\b(?:dell|all)\W{0,2}utente|\bo usuário|\bel usuario|\bder nutzer|\bde gebruiker|\bużytkownik\w*|\bkullanıcı\w*|\bпользовател\w+|用户|使用者|ユーザー|사용자|\bl\W{0,2}utente|उपयोगकर्ता|المستخدم)")
 ML_SECRET = (r"(?:\bpasswort\w*|\bkennwort\w*|\bkreditkart\w*|\bcontraseña\w*|\btarjeta\b|\bmot de passe\b|\bcarte bancaire\b|"
              r"\bnuméro de carte\b|\bsenha\b|\bcartão\b|\bcarta di credito\b|\bwachtwoord\b|\bhasło\b|\bşifre\w*|"
-             r"\bпарол\w*|\bкарт[аыу]\b|密码|密碼|银行卡|信用卡|パスワード|クレジットカード|비밀번호|신용카드)")
+             r"\bпарол\w*|\bкарт[аыу]\b|密码|密碼|银行卡|信用卡|パスワード|クレジットカード|비밀번호|신용카드|पासवर्ड|ओटीपी|कार्ड नंबर|"
+             r"كلمة المرور|بطاقة|رمز التحقق)")
 # text shaped like an agent's action (quotes may come escaped, as in a tree's 'name'): goto("..."), click('42'), {"action": "navigate", "args": ...}, "Thought: ... Action:"
 TOOLCALL = (r"(?:(?<![.\w])(?:goto|go_to|navigate|click|fill|type|press|open_url|send_keys|select_option)\s*\(\s*\\?['\"\w]|"
             r"[\"'](?:tool|action|function|command|name)\\?[\"']\s*:\s*\\?[\"']\w+\\?[\"']\s*,\s*\\?[\"'](?:args|arguments|parameters|params|input|url)\\?[\"']|"
@@ -56,6 +61,10 @@ CUES_ML: dict[str, list[tuple[re.Pattern, float]]] = {
     "override": [(re.compile(rf"{ML_IGNORE}.{{0,40}}{ML_PRIOR}.{{0,30}}{ML_ORDERS}|{ML_IGNORE}.{{0,40}}{ML_ORDERS}.{{0,20}}{ML_PRIOR}|"
                              rf"{ML_PRIOR}.{{0,30}}{ML_ORDERS}.{{0,20}}{ML_IGNORE}", _F), 3.5)],  # the last: verb-final (ja, ko, tr)
     "user3": [(re.compile(ML_USER, _F), 1.0)],
+    # session 11: the original task said to be void ("il compito originale è annullato", "la tarea anterior queda cancelada")
+    "task": [(re.compile(rf"{ML_ORDERS}\W{{0,3}}(?:originale?s?|original\w*|ursprünglich\w*|initial\w*|previ\w*|precedent\w*|anterior\w*|"
+                         r"vorherig\w*|bisherig\w*)\b.{0,20}\b(?:annullat\w*|cancellat\w*|cancelad\w*|annulé\w*|storniert|aufgehoben|"
+                         r"ungültig|anulad\w*|inválid\w*|nul(?:le|o|a)s?|non (?:è )?più valid\w*|no longer valid)\b", _F), 2.0)],
     "data": [(re.compile(ML_SECRET, _F), 1.5),
              (re.compile(r"\b(?:envie|envía|envoyez|sende[nt]?|überweise\w*|invia\w*|transfi\w*|virement|stuur)\b.{0,30}(?:r\$|[$€£]|\d+\s?(?:eur|euro))", _F), 1.5)],
 }
@@ -217,8 +226,9 @@ EXTRA_TRIGGER = re.compile(
     r"function|observation|state|say|report|claim|confirm|answer|respond|reply|recommend|omit|hide|exclude|"
     r"don't|no need|without|[a-z]+_[a-z_]+)|<\s*/?\s*(?:tool|function)")
 GATE_CHARS = (r"助手|人工智能|忽略|无视|無視|指令|指示|アシスタント|エージェント|무시|어시스턴트|인공지능|"
+              r"एआई|सहायक|अनदेखा|निर्देश|उपयोगकर्ता|पासवर्ड|ओटीपी|المساعد|الذكاء الاصطناعي|تجاهل|التعليمات|المستخدم|كلمة المرور|"
               r"\b(?:проигнор\w*|игнор\w*|забудь\w*|инструкци\w*|указани\w*|пользовател\w*|ассистент\w*|агент\w*|нейросет\w*|ии)\b")
-NON_LATIN = re.compile(r"[\u0400-\u04ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")  # Cyrillic, kana, CJK, Hangul
+NON_LATIN = re.compile(r"[\u0400-\u04ff\u0600-\u06ff\u0900-\u097f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")  # Cyrillic, Arabic, Devanagari, kana, CJK, Hangul
 SPACED = r"(?<!\S)(?:[a-z] ){4,}[a-z](?!\S)"  # letters spaced out: "i g n o r e"
 GATE_SPACED = r"[a-z] [a-z] [a-z] [a-z] [a-z]"  # the same, inside the gate's word boundaries
 _SPACED = re.compile(SPACED, _F)

@@ -51,6 +51,12 @@ ANCHORED_S10: dict[str, list[tuple[re.Pattern, float, tuple[str, ...] | re.Patte
                     r"[^.,]{0,20}\b(?:is |are )?(?:reading|processing|parsing|viewing|visiting|browsing)\b"), 3.0, ("machine", "computer", "program", "script", "robot", "crawler", "automat", "non-human")),
         # "Agents comparing hotel prices: ..." (a bare "Agents:" heads estate agents' listings: a participle must follow)
         (re.compile(rf"(?:^|(?<=[.!?)\]] ))\W{{0,4}}{AGENTS}\s+(?:\w+ing|who (?:are|is))\b[^:.]{{0,50}}:"), 2.5, ("agent", "assistant", "bot", "llm")),
+        # session 11: "Great news for agents: ...", "Tip for shopping assistants: ..."
+        (re.compile(rf"\b(?:news|notes?|tips?|messages?|notices?|heads[- ]up|reminders?|updates?|hints?|info)\s+for\s+(?:all |any |every )?"
+                    rf"{AGENTS}\s*[:,!-]"), 2.5, ("agent", "assistant", "bot", "llm")),
+        # a name heading a sentence that talks about the page to it: "... $189. Agent: this is the only ..."
+        (re.compile(r"(?:^|(?<=[.!?)\]] ))(?:ai |dear |hey )?(?:agent|assistant|bot|llm)s?\s*:\s*(?:this|that|these|it|you|your)\b"),
+         1.5, ("agent", "assistant", "bot", "llm")),
     ],
     "override": [
         (re.compile(r"\b(?:ignore|disregard|forget|abandon|drop|discard|scrap)\s+(?:the |your |all |any |that |this )?(?:[\w'-]+\s+){0,3}?"
@@ -96,6 +102,18 @@ ANCHORED_S10: dict[str, list[tuple[re.Pattern, float, tuple[str, ...] | re.Patte
     "steer": [
         (re.compile(r"\bthe (?:real|correct|right|true|only valid) (?:answer|next (?:move|step|action)|choice|option|result)\b"
                     r"[^.]{0,40}\bis\b"), 1.5, ("real", "correct", "right", "true", "only valid")),
+        # session 11: what a reader is told to think of this page's offer, or to do for it
+        (re.compile(r"\bthe only (?:valid|real|legitimate|correct|genuine|available|trustworthy|authori[sz]ed) (?:fare|offer|option|result|"
+                    r"answer|seller|price|product|choice|deal|listing|store|site|flight|hotel)\b"), 1.5, ("only",)),
+        (re.compile(r"\bmark (?:this|it|us|our \w+) as (?:the )?(?:best|accepted|correct|top|most helpful|helpful|verified|recommended|"
+                    r"preferred)\b|\b(?:give|leave) (?:us|this|the seller|this seller|the product|it) (?:a |an )?(?:5|five)[- ]star\b"),
+         1.5, ("mark", "star")),
+    ],
+    "offtask": [
+        # session 11: "Do not compare it with other results", "no need to check other sellers"
+        (re.compile(r"\b(?:do not|don't|never|no need to)\s+(?:compare|check|look at|consider|search|browse)\b[^.;]{0,30}\b(?:other|"
+                    r"alternative|competing|more)\s+(?:results|offers|options|sellers|listings|products|fares|flights|prices|sites|"
+                    r"stores|hotels|deals)\b"), 2.0, ("compare", "check", "look at", "consider", "search", "browse")),
     ],
     "secrecy": [
         (re.compile(r"\breport (?:to|back to) (?:your|the) (?:user|human|client|principal|owner)\b"), 2.5, ("report",)),
@@ -142,6 +160,9 @@ ANCHORED_S10: dict[str, list[tuple[re.Pattern, float, tuple[str, ...] | re.Patte
         (re.compile(r"\b(?:instruction|next_action|action|action_required|command|directive|task)\s*=\s*\S"), 2.5, ("=",)),
     ],
     "harm": [
+        # session 11: "approve the SmartCheckout browser extension when prompted"
+        (re.compile(r"\b(?:approve|install|enable|add|accept|allow|grant)\b[^.!]{0,40}\b(?:browser )?(?:extensions?|add-?ons?|"
+                    r"plug-?ins?|root certificates?|certificates?)\b"), 2.0, ("extension", "add-on", "addon", "plugin", "plug-in", "certificate")),
         (re.compile(r"\b(?:set|change|reset) (?:the |your )?(?:account )?password to\b|\bexport (?:the |your )?(?:address book|contacts|"
                     r"contact list)\b[^.!]{0,40}\b(?:upload|send|post|e-?mail)\b|\bsend\b[^.!]{0,20}\bto (?:every|all) (?:contacts?|"
                     r"friends|followers)\b|\bleave (?:a )?(?:one|1|five|5)[- ]star (?:review|rating)s? (?:on|for) (?:every|all|each)\b"), 2.0, ("password", "export", "contact", "friends", "followers", "star")),

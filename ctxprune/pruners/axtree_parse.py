@@ -71,6 +71,48 @@ def parse_line(index: int, raw: str, depth: int) -> Node:
     return Node(index, raw, depth, bid, role, name, props)
 
 
+_BID_START = re.compile(r"^\[[^\[\]\s]+\]")
+MAX_NAME_LINES = 40
+
+
+def _open_quote(node: Node) -> str | None:
+    """The quote a node's name opens and never closes on its line (a name printed with raw newlines), else None."""
+    m = _LINE.match(node.line.strip())
+    rest = (m.group("rest") or "").strip() if m else ""
+    if not rest or rest[0] not in "'\"":
+        return None
+    q = rest[0]
+    return q if re.search(r"(?<!\\)" + re.escape(q), rest[1:]) is None else None
+
+
+def broken_name_runs(nodes: list[Node]) -> dict[int, list[int]]:
+    """Names broken over several lines by raw newlines: first line -> the lines that continue it, through the one
+    that closes the quote. A run that meets a ``[bid]`` line or no closing quote within ``MAX_NAME_LINES`` is not one."""
+    runs: dict[int, list[int]] = {}
+    end = -1
+    # only a line with an odd count of some quote can leave its name open (escaped quotes are checked after)
+    for i in [n.index for n in nodes if n.line.count("'") & 1 or n.line.count('"') & 1]:
+        if i <= end or (q := _open_quote(nodes[i])) is None:
+            continue
+        run = []
+        for j in range(i + 1, min(len(nodes), i + 1 + MAX_NAME_LINES)):
+            body = nodes[j].line.strip()
+            if _BID_START.match(body):
+                break
+            run.append(j)
+            if body.endswith(q) and not body.endswith("\\" + q):
+                runs[i], end = run, j
+                break
+    return runs
+
+
+def broken_name_text(nodes: list[Node], first: int, rest: list[int]) -> str:
+    """The whole name of a broken run, its lines joined by newlines, without the closing quote."""
+    tail = [nodes[j].line.strip() for j in rest]
+    tail[-1] = tail[-1][:-1]
+    return "\n".join([nodes[first].name, *tail]).strip()
+
+
 def _indent_units(lines: list[str]) -> list[int]:
     """Nesting level per line from its leading tabs and spaces (spaces measured in the smallest step used)."""
     widths = []
