@@ -1,7 +1,7 @@
 """Train the guard's MiniLM sentence head (session 7): logistic regression over all-MiniLM-L6-v2 embeddings
 (the engine's dense embedder, same dtype as at run time) plus the 32 pattern features.
 
-At run time (``axtree_guard.model_flags``) the head is the second stage of a cascade: only the K most suspicious
+At run time (``axtree_guard_page.model_flags``) the head is the second stage of a cascade: only the K most suspicious
 texts of a page that the rules and the wordllama heads did not flag, and whose wordllama probability reaches the
 floor, are embedded and judged. K and the floor are stored in the weight file.
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from ctxprune.bench.kinds import axtree as adapter
-from ctxprune.pruners.axtree_guard import find_injections, gated, judge, model_flags, passes_gate
+from ctxprune.pruners.axtree_guard import gated, judge, passes_gate
+from ctxprune.pruners.axtree_guard_page import find_injections, model_flags
 from ctxprune.pruners.axtree_guard_model import AgentTextModel
 from ctxprune.pruners.axtree_guard_model import windows as guard_windows
 from ctxprune.pruners.axtree_parse import json_lines, parse_json, parse_text, short_line

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ctxprune.pruners import axtree_guard_ft as ft
-from ctxprune.pruners.axtree_guard import find_injections
+from ctxprune.pruners.axtree_guard_page import find_injections
 from ctxprune.pruners.axtree_parse import parse_text
 
 torch = pytest.importorskip("torch")

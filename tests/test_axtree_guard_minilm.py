@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from ctxprune.pruners import axtree_guard_model as gm
-from ctxprune.pruners.axtree_guard import find_injections, model_flags
+from ctxprune.pruners.axtree_guard_page import find_injections, model_flags
 from ctxprune.pruners.axtree_guard_features import NAMES
 from ctxprune.pruners.axtree_guard_model import AgentTextModel, DenseAgentTextHead, DenseHeadWeights
 from ctxprune.pruners.axtree_parse import parse_text

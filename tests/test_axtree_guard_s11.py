@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ctxprune.pruners import axtree_guard as g
+from ctxprune.pruners import axtree_guard_page as gp
 from ctxprune.pruners.axtree_parse import broken_name_runs, broken_name_text, parse_text
 
 BROKEN = """RootWebArea 'Shop'
@@ -37,7 +38,7 @@ def test_a_run_that_meets_a_bid_line_is_not_a_name():
 
 def test_an_attack_broken_over_lines_is_removed_with_all_its_lines():
     nodes = parse_text(BROKEN)
-    removals = g.find_injections(nodes)
+    removals = gp.find_injections(nodes)
     assert len(removals) == 1
     assert set(removals[0].lines) == {2, 3, 4, 5, 6}
     assert "agent_action" in removals[0].text
@@ -45,7 +46,7 @@ def test_an_attack_broken_over_lines_is_removed_with_all_its_lines():
 
 def test_a_shown_chat_transcript_broken_over_lines_is_not_removed_by_the_rules():
     nodes = parse_text(BROKEN)
-    assert all(10 not in r.lines and 9 not in r.lines for r in g.find_injections(nodes))
+    assert all(10 not in r.lines and 9 not in r.lines for r in gp.find_injections(nodes))
 
 
 ATTACKS = [

@@ -20,7 +20,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ctxprune.contract import NonBlankStr, PruneRequest, PruneResult, Stats, Unit
-from ctxprune.pruners.axtree_guard import Removal, find_injections, judge
+from ctxprune.pruners.axtree_guard import judge
+from ctxprune.pruners.axtree_guard_page import Removal, find_injections
 from ctxprune.pruners.axtree_guard_ft import FT_PATH as GUARD_FT_PATH
 from ctxprune.pruners.axtree_guard_ft import FineTunedAgentTextHead
 from ctxprune.pruners.axtree_guard_model import DENSE_PATH as GUARD_DENSE_PATH

@@ -12,29 +12,22 @@ root whose name repeats the whole page cannot combine cues from far apart):
 * ``benign``    cookie/consent banners, ads, security advice ("never share your password").
 
 A window is an attack when it speaks to the agent (address, override, user3 or task) with
-enough weight, or when it is an urgent order to hand over data or go elsewhere. The node and
-its subtree are removed; a small dialog-like wrapper around it goes too, and so does a heading
-right before it that addresses the agent. A flagged node whose subtree is a large part of the page
-(a root whose name repeats the page) is not removed: its line is shortened to bid and role.
+enough weight, or when it is an urgent order to hand over data or go elsewhere. This module judges
+texts (the cues, the gate, ``judge``); ``axtree_guard_page`` decides what of a page goes.
 """
 from __future__ import annotations
 
-import logging
 import re
 from bisect import bisect_right
 from functools import lru_cache
 from dataclasses import dataclass
 
-from ctxprune.pruners.axtree_guard_echo import echoing
 from ctxprune.pruners.axtree_guard_lexicon import (ADDRESS_IN, CUES_EXTRA, CUES_ML, CUES_S8, EXTRA_TRIGGER, GATE_CHARS,
                                                   GATE_SPACED, GATE_WORDS, ML_TRIGGER, NON_LATIN, S8_TRIGGER, SECRET_WORD,
                                                   TOOLCALL_RE, de_leet, joined_up, mask_hint_spans, unmasked)
 from ctxprune.pruners.axtree_guard_lexicon_s10 import CUES_S10, GATE_WORDS_S10, anchor_words
-from ctxprune.pruners.axtree_guard_model import DENSE_MAX_WORDS, MIN_WORDS, AgentTextModel, DenseAgentTextHead
-from ctxprune.pruners.axtree_parse import Node, broken_name_runs, broken_name_text, subtree
 from ctxprune.textproc import factor_alternation
 
-log = logging.getLogger(__name__)
 
 _F = re.I
 # text that talks about prompts and agents rather than to them (session 8): an attack phrase quoted as an example,
@@ -388,166 +381,3 @@ def judge_echo(text: str) -> Verdict | None:
         if sum(v._w(c) for c in v.cues if c.split(":")[0] in ECHO_KINDS) >= 1.0:  # a cookie word does not excuse it
             return Verdict(v.score, [*v.cues, "echo:1.0"], w)
     return None
-
-
-def node_text(n: Node) -> str:
-    return n.name or n.props
-
-
-DIALOG_ROLES = frozenset("dialog alertdialog alert banner complementary region generic group section status note log "
-                         "marquee paragraph div contentinfo form article figure tooltip".split())
-
-
-@dataclass
-class Removal:
-    bid: str | None
-    text: str
-    reason: str
-    lines: list[int]
-    shortened: bool = False
-
-
-_DISMISS = re.compile(r"^(?:ok|okay|close|dismiss|got it|continue|proceed|confirm|accept|cancel|yes|no|x|×|later|"
-                      r"not now|allow|agree|i agree|submit|verify|go|next)$", _F)
-
-
-def _only_message(nodes: list[Node], p: int, inner: set[int]) -> bool:
-    """The wrapper holds nothing but the message: nameless nodes, dismiss/confirm buttons, agent-directed text."""
-    for j in subtree(nodes, p):
-        if j == p or j in inner:
-            continue
-        n = nodes[j]
-        text = node_text(n).strip()
-        if not text:
-            continue
-        if _DISMISS.match(text):
-            continue
-        if any(c.startswith(SPEAKS_TO_AGENT) for c in judge_window(text).cues):
-            continue
-        return False
-    return True
-
-
-def _wrapper(nodes: list[Node], i: int, max_lines: int) -> int:
-    """Climb from a flagged node to the largest small dialog-like wrapper that holds only the message."""
-    top = i
-    p = nodes[top].parent
-    while p is not None and nodes[p].role.lower() in DIALOG_ROLES:
-        size = len(subtree(nodes, p))
-        if size > max_lines or size > 0.3 * len(nodes) or not _only_message(nodes, p, set(subtree(nodes, top))):
-            break
-        top = p
-        p = nodes[p].parent
-    return top
-
-
-def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int],
-                dense: DenseAgentTextHead | None = None, ruled: set[int] | None = None) -> dict[int, str]:
-    """Lines the learned models flag (5+ words), with their cue (``learned:p`` or ``minilm:p``).
-
-    Cascade: every candidate text gets the cheap wordllama heads; of the texts they do not flag (nor the rules,
-    ``ruled``), only the ``dense.k`` most suspicious distinct ones whose cheap probability reaches ``dense.floor``
-    get a MiniLM embedding and the sentence head's verdict, so the dense cost per page is bounded."""
-    if model is None or not model.available:
-        return {}
-    cand = [i for i, t in enumerate(texts) if i not in skip and len(t.split()) >= MIN_WORDS]
-    if not cand:
-        return {}
-    try:
-        p = model.proba([texts[i] for i in cand])
-    except Exception:  # the learned opinion is extra: without it the rules still guard the page
-        log.exception("axtree guard model failed; rules only for this request")
-        return {}
-    thr = model.threshold
-    out = {i: f"learned:{q:.3f}" for i, q in zip(cand, p) if q >= thr and not MENTION.search(texts[i])}
-    if dense is None or not dense.available:
-        return out
-    w = dense.weights
-    ruled = ruled or set()
-    best: dict[str, float] = {}
-    for i, q in zip(cand, p):
-        if q < thr and q >= w.floor and i not in ruled:
-            t = texts[i]
-            if not w.min_words <= len(t.split()) <= DENSE_MAX_WORDS:
-                continue
-            if q > best.get(t, -1.0):
-                best[t] = q
-    top = sorted(best, key=lambda t: (-best[t], t))[:w.k]
-    if not top:
-        return out
-    try:
-        pd = dense.proba(top)
-    except Exception:
-        log.exception("axtree guard MiniLM head failed; cheap path only for this request")
-        return out
-    hit = {t: q for t, q in zip(top, pd) if q >= dense.threshold and not MENTION.search(t)}
-    if hit:
-        for i in cand:
-            if i not in out and i not in ruled and texts[i] in hit:
-                out[i] = f"{getattr(dense, 'cue', 'minilm')}:{hit[texts[i]]:.3f}"
-    return out
-
-
-def find_injections(nodes: list[Node], protected: set[int] | None = None, max_wrapper: int = 12,
-                    large_share: float = 0.3, model: AgentTextModel | None = None,
-                    dense: DenseAgentTextHead | None = None, goal: str | None = None) -> list[Removal]:
-    """Removals (whole subtrees) for every node whose own text is an attack (rules, or the models when given;
-    with the ``goal``, a text that repeats it word for word and gives any order, see ``judge_echo``)."""
-    protected = protected or set()
-    n_lines = max(1, len(nodes))
-    gone: set[int] = set()
-    out: list[Removal] = []
-    lines_text = [node_text(n) for n in nodes]
-    # a name printed with raw newlines spans lines: the rules judge it whole on its first line (removed with all its
-    # lines); the models keep reading line by line, as they were fit (whole, a shown chat transcript looks like one)
-    broken = broken_name_runs(nodes)
-    texts = list(lines_text)
-    for i, rest in broken.items():
-        texts[i] = broken_name_text(nodes, i, rest)
-    page = PageText.of(texts)
-    through = gated(texts, page)
-    through |= masked_through(texts, through, page)
-    # the rules' verdicts first (cached per text), so the MiniLM stage spends its K texts on what they let pass
-    ruled = {i for i in through if i not in protected and judge(texts[i], gate=False) is not None} if dense else None
-    learned = model_flags(lines_text, model, protected, dense, ruled)
-    echo = echoing(texts, goal)
-    for n in nodes:
-        if n.index in gone or n.index in protected or (n.index not in through and n.index not in learned
-                                                       and n.index not in echo):
-            continue
-        v = judge(texts[n.index], gate=False) if n.index in through else None
-        if v is None and n.index in learned:
-            v = Verdict(2.0, [learned[n.index]], lines_text[n.index][:500])
-        if v is None and n.index in echo:
-            v = judge_echo(texts[n.index])
-        if v is None:
-            continue
-        own = subtree(nodes, n.index)
-        if len(own) > max(max_wrapper, large_share * n_lines) or n.parent is None and len(own) > max_wrapper:
-            out.append(Removal(n.bid, node_text(n)[:500], v.reason() + " (large container: text removed, children kept)",
-                               [n.index], shortened=True))
-            gone.add(n.index)
-            continue
-        top = _wrapper(nodes, n.index, max_wrapper)
-        lines = [j for j in subtree(nodes, top) if j not in protected]
-        if n.index in broken:
-            lines = sorted(set(lines) | {j for j in broken[n.index] if j not in protected})
-        prev = _leading_address(nodes, top)
-        if prev is not None and prev not in protected:
-            lines = sorted(set(lines) | set(subtree(nodes, prev)))
-        t = nodes[top]
-        out.append(Removal(t.bid if t.bid else n.bid, texts[n.index][:500], v.reason(), lines))
-        gone.update(lines)
-    return out
-
-
-def _leading_address(nodes: list[Node], i: int) -> int | None:
-    """A short sibling line right before ``i`` that addresses the agent (the banner's heading)."""
-    j = i - 1
-    if j < 0 or nodes[j].parent != nodes[i].parent or nodes[j].children:
-        return None
-    text = node_text(nodes[j])
-    if len(text.split()) > 12:
-        return None
-    v = judge_window(text)
-    return j if any(c.startswith(("address", "override")) for c in v.cues) else None

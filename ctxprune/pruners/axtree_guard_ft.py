@@ -7,7 +7,7 @@ repository (``ctxprune/_data/axtree_guard_ft.npz``, float16); layers above ``n_f
 
 A small BERT forward pass of its own (torch, float32), not the engine's sentence embedder: the classifier reads token
 states, not a pooled sentence vector, and it must not depend on the dense model the deployment configured. It is a
-cascade stage in ``axtree_guard.model_flags`` with the same interface as ``DenseAgentTextHead`` (``available``,
+cascade stage in ``axtree_guard_page.model_flags`` with the same interface as ``DenseAgentTextHead`` (``available``,
 ``weights`` with ``k`` / ``floor`` / ``min_words``, ``threshold``, ``proba``, ``clear``): only the K most suspicious
 texts the cheap path let pass are judged, in one batch. Missing or corrupt weights, or a base model that does not match
 the file's fingerprint, turn the stage off (logged); the rest of the guard runs.
