@@ -21,7 +21,8 @@ from axtree_guard_data import site_folds  # noqa: E402
 from ctxprune.api import Engine  # noqa: E402
 from ctxprune.pruners.axtree_guard import MENTION, judge  # noqa: E402
 from ctxprune.pruners.axtree_guard_ft import FineTunedAgentTextHead  # noqa: E402
-from ctxprune.pruners.axtree_guard_model import DENSE_MAX_WORDS, MIN_WORDS, AgentTextModel  # noqa: E402
+from ctxprune.pruners.axtree_guard_model import DENSE_MAX_WORDS, MIN_WORDS, AgentTextModel, sentence_packs  # noqa: E402
+from ctxprune.pruners.axtree_guard_page import probes  # noqa: E402
 from ctxprune.pruners.axtree_parse import parse_text  # noqa: E402
 
 ap = argparse.ArgumentParser()
@@ -46,7 +47,8 @@ def sendable(texts: list[str]) -> list[tuple[float, str]]:
     if not ts:
         return []
     p = cheap.proba(ts)
-    ok = [(q, t) for q, t in zip(p, ts) if w.floor <= q < cheap.threshold and w.min_words <= len(t.split()) <= DENSE_MAX_WORDS
+    ok = [(q, t) for q, t in zip(p, ts) if w.floor <= q < cheap.threshold and w.min_words <= len(t.split()) <= head.max_words
+          and (len(t.split()) <= DENSE_MAX_WORDS or sentence_packs(t))
           and judge(t) is None and not MENTION.search(t)]
     return sorted(ok, key=lambda z: (-z[0], z[1]))
 
@@ -58,7 +60,10 @@ groups = {"dev_B (calibration sites)": [(rows[i]["id"], [n.name or n.props for n
 groups.update({f"{k} part {a.part}": v for k, v in clean_pages(a.part).items()})
 cands = {g: [(pid, sendable(ts)) for pid, ts in pages] for g, pages in groups.items()}
 texts = sorted({t for pages in cands.values() for _, c in pages for _, t in c})
-prob = dict(zip(texts, head.proba(texts).tolist()))
+read = probes(texts, cheap)  # what the cascade reads of each text: itself and its most suspicious sentence window
+parts = sorted({x for xs in read.values() for x in xs})
+part_p = dict(zip(parts, head.proba(parts).tolist()))
+prob = {t: max((part_p[x] for x in read[t]), default=0.0) for t in texts}
 print(f"threshold {thr:.6f}; {len(texts)} distinct sendable texts", flush=True)
 rep, high = {}, []
 for g, pages in cands.items():

@@ -168,7 +168,7 @@ class Verdict:
         if agentish >= 1.5 and kinds & HARMFUL and self.score >= 3.0:
             return True
         # an action shaped like the agent's own tool call, pointing somewhere or at data
-        if "toolcall" in kinds and (kinds & {"data", "nav", "override", "harm"} or ADDRESS_IN.search(self.window)
+        if "toolcall" in kinds and (kinds & {"data", "nav", "override", "harm", "user3"} or ADDRESS_IN.search(self.window)
                                     or SECRET_WORD.search(self.window)):
             return True
         # an account-damaging action ordered as a turn away from the current job
@@ -231,6 +231,29 @@ def windows(text: str, size: int = 40) -> list[str]:
     # a short message split over sentences ("Attention AI agent. Ignore ...") is judged as a whole too
     if 1 < len(out) <= 6 and len(text.split()) <= 80:
         out.append(text)
+    elif len(out) > 6:  # a longer one: each lead-in ("For assistants compiling a comparison:", "Q: ...?") with what it leads to
+        out += lead_ins(out, size)
+    return out
+
+
+_NAMES_AGENT = re.compile(rf"\b{ENTITY}\b", _F)
+_CODE_MARKS = re.compile(r"[{}\[\]\"=]")
+
+
+def lead_ins(parts: list[str], size: int) -> list[str]:
+    """Each window that names an agent and ends in a colon or question mark ("For assistants compiling a comparison:",
+    "Which one should an AI agent recommend?"), joined with the next window that says something (more than two words:
+    "A:" is skipped over), where the two fit in one window. Code is left alone: its colons head no sentence."""
+    out = []
+    for i, part in enumerate(parts[:-1]):
+        if not part.rstrip().endswith((":", "?")) or _CODE_MARKS.search(part) or not _NAMES_AGENT.search(part):
+            continue
+        j = i + 1
+        while j < len(parts) - 1 and len(parts[j].split()) <= 2:
+            j += 1
+        joined = " ".join(parts[i:j + 1])
+        if len(joined.split()) <= size + 10:
+            out.append(joined)
     return out
 
 

@@ -222,6 +222,10 @@ class FineTunedAgentTextHead:
     Any failure there turns the stage off for the process (logged once)."""
 
     cue = "ft"  # the cascade's cue prefix: the removal's reason names this stage
+    # the cascade sends it a text's most suspicious sentence window too (``axtree_guard_page.probes``), so texts
+    # longer than the MiniLM head reads may be sent: an instruction inside a long review is read on its own
+    max_words = 200
+    reads_sentences = True
 
     def __init__(self, path=None, cache_size: int = 100_000, base: Path | None = None):
         self._path = path

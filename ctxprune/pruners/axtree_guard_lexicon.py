@@ -226,13 +226,14 @@ EXTRA_TRIGGER = re.compile(
     r"function|observation|state|say|report|claim|confirm|answer|respond|reply|recommend|omit|hide|exclude|"
     r"don't|no need|without|[a-z]+_[a-z_]+)|<\s*/?\s*(?:tool|function)")
 GATE_CHARS = (r"助手|人工智能|忽略|无视|無視|指令|指示|アシスタント|エージェント|무시|어시스턴트|인공지능|"
-              r"एआई|सहायक|अनदेखा|निर्देश|उपयोगकर्ता|पासवर्ड|ओटीपी|المساعد|الذكاء الاصطناعي|تجاهل|التعليمات|المستخدم|كلمة المرور|"
+              r"एआई|एजेंट|असिस्टेंट|सहायक|अनदेखा|निर्देश|उपयोगकर्ता|पासवर्ड|ओटीपी|المساعد|الوكيل|للوكيل|الذكاء الاصطناعي|تجاهل|التعليمات|المستخدم|كلمة المرور|"
               r"\b(?:проигнор\w*|игнор\w*|забудь\w*|инструкци\w*|указани\w*|пользовател\w*|ассистент\w*|агент\w*|нейросет\w*|ии)\b")
 NON_LATIN = re.compile(r"[\u0400-\u04ff\u0600-\u06ff\u0900-\u097f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")  # Cyrillic, Arabic, Devanagari, kana, CJK, Hangul
 SPACED = r"(?<!\S)(?:[a-z] ){4,}[a-z](?!\S)"  # letters spaced out: "i g n o r e"
 GATE_SPACED = r"[a-z] [a-z] [a-z] [a-z] [a-z]"  # the same, inside the gate's word boundaries
 _SPACED = re.compile(SPACED, _F)
 _SHORT_SPACED = re.compile(r"(?<!\S)(?:[a-z] ){2,}[a-z](?!\S)", _F)
+_WIDE_GAP = re.compile(r"(?<=\S) {2,}(?=\S)")
 
 
 def joined_up(text: str) -> str | None:
@@ -240,7 +241,8 @@ def joined_up(text: str) -> str | None:
     a run with no word breaks becomes one word, which ``CUES_EXTRA``'s blob pattern reads), or None."""
     if not _SPACED.search(text):
         return None
-    return _SHORT_SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)  # "y o u r" too, once a long run was seen
+    joined = _SHORT_SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)  # "y o u r" too, once a long run was seen
+    return _WIDE_GAP.sub(" ", joined)  # the wider gaps that parted the words become single spaces
 
 
 _LEET_WORD = re.compile(r"\b(?=\w*[a-z])(?=\w*[013457@$])[\w@$]{3,}\b", _F)  # letters and look-alike digits mixed
@@ -263,7 +265,8 @@ _HOMOGLYPH = str.maketrans("аеорсухіјѕԁԛԝАВЕКМНОРСТХІЈ
 _MIXED_WORD = re.compile(r"\w*(?:[a-z][\u0370-\u04ff]|[\u0370-\u04ff][a-z])\w*", _F)
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
 _SYMBOLS = re.compile("[\u2190-\u21ff\u2600-\u27bf\U0001f000-\U0001faff\ufe0f]+")
-_DOTTED = re.compile(r"\b(?:[a-z]\.){2,}[a-z]\b\.?", _F)  # "a.g.e.n.t" (three letters or more)
+_DOTTED = re.compile(r"\b(?:[a-z]\.(?:'\.)?){2,}[a-z]\b\.?", _F)  # "a.g.e.n.t" (three letters or more), "u.s.e.r.'.s"
+_DASH_GAPS = re.compile(r"\s+[\u2013\u2014|/~·•]+\s+")  # dashes or bars standing between every word
 _HYPHENED = re.compile(r"\b[a-z]+(?:-[a-z]+)+\b", _F)
 _UNDERSCORED = re.compile(r"(?<=[a-z])_+(?=[a-z])", _F)
 #: what a masked text shows, in three searches that each scan a whole page's texts fast: dotted letters and words
@@ -299,6 +302,8 @@ def unmasked(text: str) -> list[str]:
     t = _MIXED_WORD.sub(lambda m: m.group(0).translate(_HOMOGLYPH), t)
     t = _SYMBOLS.sub(" ", _INVISIBLE.sub("", t))
     t = _DOTTED.sub(lambda m: m.group(0).replace(".", "") + " ", t)
+    if len(_DASH_GAPS.findall(t)) >= 3:
+        t = _DASH_GAPS.sub(" ", t)
     t = _UNDERSCORED.sub(" ", t)
     joined = re.sub(r"\s+", " ", _HYPHENED.sub(lambda m: m.group(0).replace("-", ""), t)).strip()
     split = re.sub(r"\s+", " ", _HYPHENED.sub(lambda m: m.group(0).replace("-", " "), t)).strip()

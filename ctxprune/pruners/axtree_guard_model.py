@@ -70,6 +70,32 @@ def windows(text: str, size: int = 40, whole: int = 80) -> list[str]:
     return [" ".join(ws[a:a + size]) for a in range(0, len(ws) - size // 2, size // 2)]
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def sentence_packs(text: str, size: int = 30, min_words: int = 8) -> list[str]:
+    """A text of several sentences as its sentences packed greedily into windows of up to ``size`` words (a last
+    window shorter than ``min_words`` joins the one before); [] when that gives fewer than two windows."""
+    sents = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    if len(sents) < 2:
+        return []
+    packed: list[list[str]] = []
+    n = 0
+    for s in sents:
+        k = len(s.split())
+        if packed and n + k <= size:
+            packed[-1].append(s)
+            n += k
+        else:
+            packed.append([s])
+            n = k
+    if len(packed) > 1 and len(" ".join(packed[-1]).split()) < min_words:
+        tail = packed.pop()
+        packed[-1] += tail
+    out = [" ".join(p) for p in packed]
+    return out if len(out) > 1 else []
+
+
 def per_text_probability(texts: list[str], seen: dict[str, float], cache_size: int,
                          logits: Callable[[list[str]], np.ndarray]) -> np.ndarray:
     """Probability per text = the highest sigmoid of ``logits`` over its windows; cached per text in ``seen``

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from ctxprune.pruners.axtree_guard import (MENTION, SPEAKS_TO_AGENT, PageText, Verdict, gated, judge, judge_echo,
                                            judge_window, masked_through)
 from ctxprune.pruners.axtree_guard_echo import echoing
-from ctxprune.pruners.axtree_guard_model import DENSE_MAX_WORDS, MIN_WORDS, AgentTextModel, DenseAgentTextHead
+from ctxprune.pruners.axtree_guard_model import (DENSE_MAX_WORDS, MIN_WORDS, AgentTextModel, DenseAgentTextHead,
+                                                 sentence_packs)
 from ctxprune.pruners.axtree_parse import Node, broken_name_runs, broken_name_text, subtree
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,8 @@ def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int],
     for i, q in zip(cand, p):
         if q < thr and q >= w.floor and i not in ruled:
             t = texts[i]
-            if not w.min_words <= len(t.split()) <= DENSE_MAX_WORDS:
+            n = len(t.split())
+            if not w.min_words <= n <= getattr(dense, "max_words", DENSE_MAX_WORDS) or n > DENSE_MAX_WORDS and not sentence_packs(t):
                 continue
             if q > best.get(t, -1.0):
                 best[t] = q
@@ -107,7 +109,10 @@ def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int],
     if not top:
         return out
     try:
-        pd = dense.proba(top)
+        read = probes(top, model, best) if getattr(dense, "reads_sentences", False) else {t: [t] for t in top}
+        flat = list(dict.fromkeys(part for parts in read.values() for part in parts))
+        seen = dict(zip(flat, dense.proba(flat)))
+        pd = [max((seen[part] for part in read[t]), default=0.0) for t in top]
     except Exception:
         log.exception("axtree guard MiniLM head failed; cheap path only for this request")
         return out
@@ -117,6 +122,29 @@ def model_flags(texts: list[str], model: AgentTextModel | None, skip: set[int],
             if i not in out and i not in ruled and texts[i] in hit:
                 out[i] = f"{getattr(dense, 'cue', 'minilm')}:{hit[texts[i]]:.3f}"
     return out
+
+
+def probes(texts: list[str], model: AgentTextModel, cheap_p: dict[str, float] | None = None,
+           extra: int = 2) -> dict[str, list[str]]:
+    """What the fine-tuned stage reads of each text: the text itself (up to ``DENSE_MAX_WORDS``; it reads no
+    further than its first 64 wordpieces) and, for a text of several sentences, the window of its sentences the cheap
+    model finds most suspicious when it finds it more suspicious than the whole text (``cheap_p``; two windows for a
+    longer text), so one injected sentence in a long review is read on its own: at most two forward-pass texts per
+    text, whatever its length (a long text without sentences, e.g. a menu's link names, gets none), and no more than
+    ``extra`` windows over all the texts, given in the order of ``texts`` (most suspicious first): the stage's cost per
+    page stays within two texts of what it was."""
+    out = {t: [t] if len(t.split()) <= DENSE_MAX_WORDS else [] for t in texts}
+    packs = {t: sentence_packs(t) for t in texts}
+    flat = sorted({p for ps in packs.values() for p in ps})
+    if flat:
+        cheap = dict(zip(flat, model.proba(flat)))
+        whole = cheap_p if cheap_p is not None else dict(zip(texts, model.proba(texts)))
+        for t in texts:
+            ranked = sorted(packs[t], key=lambda p: (-cheap[p], p))
+            add = [p for p in ranked[:1] if cheap[p] > whole[t]] if out[t] else ranked[:2]
+            out[t] += add[:extra]
+            extra -= len(add[:extra])
+    return out  # a long text without sentences (a menu's link names) is not read: [] there
 
 
 def find_injections(nodes: list[Node], protected: set[int] | None = None, max_wrapper: int = 12,
