@@ -122,3 +122,38 @@ def factor_alternation(body: str) -> str:
             rest.append(branch)
     grouped = [c + "(?:" + "|".join(tails) + ")" if len(tails) > 1 else c + tails[0] for c, tails in heads.items()]
     return "(?:" + "|".join(grouped + rest) + ")"
+
+
+def required_literals(pat: re.Pattern, min_len: int = 3) -> tuple[str, ...] | None:
+    """Strings (each ``min_len``+ long) one of which every match of the case-sensitive ``pat`` holds, or None when
+    the pattern does not tell (case-blind, or no such strings). When none of them is in a text, ``pat`` cannot match
+    it: a few substring tests are cheaper than a search that tries an alternation at every position and fails."""
+    if pat.flags & re.IGNORECASE:
+        return None
+    found = _required(re._parser.parse(pat.pattern, pat.flags).data)
+    return tuple(sorted(found)) if found and min(map(len, found)) >= min_len else None
+
+
+def _required(items) -> set[str] | None:
+    """For a parsed sequence: the best set of strings one of which any match holds (the longest shortest string)."""
+    from re import _constants as sre
+
+    sets, run = [], []
+    for op, av in [*items, (None, None)]:  # the sentinel closes the last run of literal characters
+        if op is sre.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            sets.append({"".join(run)})
+            run = []
+        sub = None
+        if op is sre.SUBPATTERN and not av[1] & re.IGNORECASE:  # (group, add flags, del flags, pattern)
+            sub = _required(av[3].data)
+        elif op is sre.BRANCH:  # one of the branches matches: one of its strings is there
+            parts = [_required(b.data) for b in av[1]]
+            sub = None if any(not x for x in parts) else set().union(*parts)
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and av[0] >= 1:  # (min, max, item)
+            sub = _required(av[2].data)
+        if sub:  # anything else (classes, assertions, optional parts) requires nothing
+            sets.append(sub)
+    return max(sets, key=lambda x: (min(map(len, x)), -len(x))) if sets else None

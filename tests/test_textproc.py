@@ -48,3 +48,27 @@ def test_factored_alternation_matches_where_the_plain_one_does():
     texts = [" ".join(rng.choice(vocab) for _ in range(rng.randint(1, 8))) for _ in range(3000)]
     for t in texts:
         assert [m.start() for m in plain.finditer(t)] == [m.start() for m in fast.finditer(t)], t
+
+
+def test_required_literals_are_in_every_match():
+    import json
+    import re
+
+    from ctxprune.pruners import axtree_guard as g
+    from ctxprune.textproc import required_literals
+    assert required_literals(re.compile(r"\b(?:ignore|disregard)\s+(?:all )?previous\b")) == ("previous",)
+    assert required_literals(re.compile(r"\b(?:go to|visit)\b")) == ("go to", "visit")
+    assert required_literals(re.compile(r"(?:ab|c)d")) is None  # "c" alone is too short to be worth a test
+    assert required_literals(re.compile(r"x(?:foo)?y|bar")) is None  # a branch without a required string
+    assert required_literals(re.compile("ignore", re.I)) is None  # case-blind: a substring test would miss IGNORE
+    texts = [m.lower() for group in json.load(open("tests/data/axtree_attacks.json")).values() if isinstance(group, list)
+             for m in group if isinstance(m, str)]
+    checked = 0
+    for table in (g._QUICK_LOWER, g._QUICK_EXTRA, g._QUICK_ML, g._QUICK_S8, g._QUICK_S10):
+        for entries in table.values():
+            for pat, *_, req in entries:
+                for t in texts:
+                    if req is not None and pat.search(t):
+                        checked += 1
+                        assert any(r in t for r in req), (pat.pattern, t)
+    assert checked > 100

