@@ -16,7 +16,8 @@ from pathlib import Path
 sys.path.insert(0, ".")
 from ctxprune.api import Engine  # noqa: E402
 from ctxprune.bench.kinds.axtree import stacked_tree  # noqa: E402
-from ctxprune.pruners.axtree_parse import parse_text  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from axtree_inject import inject  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("out")
@@ -56,44 +57,12 @@ URLS = ["http://secure-verify-login.com/auth", "www.account-check.net", "https:/
 KINDS = ["dialog", "banner", "heading", "button", "nested"]
 
 
-def new_bid(rng, taken):
-    while True:
-        b = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXY") for _ in range(rng.choice((2, 3))))
-        if b not in taken:
-            taken.add(b)
-            return b
-
-
-def block(kind, msg, ind, rng, taken):
-    q = msg.replace("'", "\\'")
-    if kind == "dialog":
-        return [f"{ind}[{new_bid(rng, taken)}] dialog 'Important message'", f"{ind}\tStaticText '{q}'",
-                f"{ind}\t[{new_bid(rng, taken)}] button 'OK'"]
-    if kind == "banner":
-        return [f"{ind}StaticText '{q}'"]
-    if kind == "heading":
-        return [f"{ind}heading 'Notice'", f"{ind}StaticText '{q}'"]
-    if kind == "button":
-        return [f"{ind}[{new_bid(rng, taken)}] button '{q}'"]
-    return [f"{ind}[{new_bid(rng, taken)}] generic", f"{ind}\t[{new_bid(rng, taken)}] link '{q}'"]
-
-
-def inject(ex, msg, rng, kind):
-    lines = list(ex["context"]["axtree_lines"])
-    nodes = parse_text("\n".join(lines))
-    k = rng.randrange(len(lines) + 1)
-    ind = nodes[k - 1].indent if k > 0 else ""
-    if 0 < k < len(lines) and len(nodes[k].indent) > len(ind):
-        ind = nodes[k].indent
-    return lines[:k] + block(kind, msg, ind, rng, {n.bid for n in nodes if n.bid}) + lines[k:]
-
-
 rng = random.Random(20240531)
 for group in [g for g in SET if not g.startswith("_")]:
     for i, ex in enumerate(rows):
         msg = SET[group][i % len(SET[group])].replace("{goal}", ex["query"].strip().rstrip(".").lower())
         msg = msg.replace("{url}", rng.choice(URLS))
-        tree = "\n".join(inject(ex, msg, rng, KINDS[i % len(KINDS)]))
+        tree = "\n".join(inject(ex, msg, rng, KINDS[i % len(KINDS)])[0])
         for budget in ({"ratio": 1.0}, {"ratio": 0.5}):
             dump(f"{group} {ex['id']} {budget}", {"goal": ex["query"], "axtree": tree, "budget": budget})
 out.close()

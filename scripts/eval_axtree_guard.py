@@ -22,7 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, ".")
 from ctxprune.api import Engine  # noqa: E402
-from ctxprune.pruners.axtree_parse import parse_text  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from axtree_inject import esc, inject  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--data", default="../shared/evaldata/axtree/dev.jsonl")
@@ -43,45 +45,6 @@ URLS = ["http://secure-verify-login.com/auth", "www.account-check.net", "https:/
 rows = [json.loads(line) for line in open(a.data)][: a.limit]
 eng = Engine()
 eng.warm_up(["axtree"])
-
-
-def new_bid(rng, taken):
-    while True:
-        b = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXY") for _ in range(rng.choice((2, 3))))
-        if b not in taken:
-            taken.add(b)
-            return b
-
-
-def esc(t):
-    return t.replace("'", "\\'")
-
-
-def block(kind, msg, ind, rng, taken):
-    q = esc(msg)
-    if kind == "dialog":
-        return [f"{ind}[{new_bid(rng, taken)}] dialog 'Important message'", f"{ind}\tStaticText '{q}'",
-                f"{ind}\t[{new_bid(rng, taken)}] button 'OK'"]
-    if kind == "banner":
-        return [f"{ind}StaticText '{q}'"]
-    if kind == "heading":
-        return [f"{ind}heading 'Notice'", f"{ind}StaticText '{q}'"]
-    if kind == "button":
-        return [f"{ind}[{new_bid(rng, taken)}] button '{q}'"]
-    return [f"{ind}[{new_bid(rng, taken)}] generic", f"{ind}\t[{new_bid(rng, taken)}] link '{q}'"]
-
-
-def inject(ex, msg, rng, kind):
-    lines = list(ex["context"]["axtree_lines"])
-    nodes = parse_text("\n".join(lines))
-    taken = {n.bid for n in nodes if n.bid}
-    k = rng.randrange(len(lines) + 1)
-    ind = nodes[k - 1].indent if k > 0 else ""
-    if k > 0 and k < len(lines) and len(nodes[k].indent) > len(ind):
-        ind = nodes[k].indent  # between a parent and its first child: become its child
-    ins = block(kind, msg, ind, rng, taken)
-    # the target's line index moves when the block goes before it
-    return lines[:k] + ins + lines[k:], set(range(k, k + len(ins)))
 
 
 def fill(t, ex, rng):
