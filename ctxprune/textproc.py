@@ -128,15 +128,26 @@ def required_literals(pat: re.Pattern, min_len: int = 3) -> tuple[str, ...] | No
     """Strings (each ``min_len``+ long) one of which every match of the case-sensitive ``pat`` holds, or None when
     the pattern does not tell (case-blind, or no such strings). When none of them is in a text, ``pat`` cannot match
     it: a few substring tests are cheaper than a search that tries an alternation at every position and fails."""
-    if pat.flags & re.IGNORECASE:
+    if pat.flags & re.IGNORECASE or _sre_parse is None:
         return None
-    found = _required(re._parser.parse(pat.pattern, pat.flags).data)
+    found = _required(_sre_parse.parse(pat.pattern, pat.flags).data)
     return tuple(sorted(found)) if found and min(map(len, found)) >= min_len else None
+
+
+# ``re``'s own parser (private: ``re._parser`` from Python 3.11, ``sre_parse`` before); without it, no prefilter
+try:
+    from re import _constants as _sre, _parser as _sre_parse
+except ImportError:  # Python 3.10
+    try:
+        import sre_constants as _sre
+        import sre_parse as _sre_parse
+    except ImportError:
+        _sre = _sre_parse = None
 
 
 def _required(items) -> set[str] | None:
     """For a parsed sequence: the best set of strings one of which any match holds (the longest shortest string)."""
-    from re import _constants as sre
+    sre = _sre
 
     sets, run = [], []
     for op, av in [*items, (None, None)]:  # the sentinel closes the last run of literal characters

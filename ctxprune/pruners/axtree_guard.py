@@ -75,6 +75,7 @@ VOCATIVE_LOOSE = (r"(?:^|(?<=[.!?)\]] ))[\W_]{0,4}(?:(?:hey|hi|hello|dear|attent
 MODAL_ORDER = (r"\b(?:agents?|assistants?|bots?|models?|llms?|ai)\s+(?:should|must|needs? to|has to|have to|"
                r"is (?:required|expected|instructed|asked) to|shall)\s+(?:(?:now|immediately|also|first|then|quietly)\s+)*"
                rf"{AGENT_VERB}\b")
+NAMES_AGENT = re.compile(rf"\b{ENTITY}\b", _F)  # an AI named anywhere
 CUES: dict[str, list[tuple[re.Pattern, float]]] = {
     "address": [
         (re.compile(VOCATIVE, _F), 3.0),
@@ -87,7 +88,7 @@ CUES: dict[str, list[tuple[re.Pattern, float]]] = {
         (re.compile(rf"\b{AGENT} {ROLE}\b", _F), 2.0),
         (re.compile(rf"\b(?:agents?|assistants?|bots?|{ROLE})(?: (?:reading|processing|browsing|visiting|viewing|scanning|parsing|crawling|summari[sz]ing))? this (?:page|site|website|message|content|text|document)\b", _F), 2.5),
         (re.compile(r"\b(?:dear|attention|note to|hey|hello)\s+(?:the\s+)?(?:agent|assistant|model|bot)\b", _F), 2.5),
-        (re.compile(rf"\b{ENTITY}\b", _F), 1.5),  # named, not yet addressed: needs a harmful request too
+        (NAMES_AGENT, 1.5),  # named, not yet addressed: needs a harmful request too
     ],
     "override": [
         (re.compile(r"\b(?:ignore|disregard|forget|override|bypass|abandon|drop|discard|stop following)\b(?!-)[^.]{0,40}\b(?:previous|prior|above|earlier|original|initial|existing|all|any|your|current|the user'?s?|system)\b[^.]{0,30}\b(?:instructions?|directions?|prompts?|tasks?|goals?|commands?|rules|guidelines|objectives?|orders?(?!\s+(?:status|numbers?|history|confirmations?|details|tracking|page|summary|total)))\b", _F), 3.5),
@@ -236,7 +237,6 @@ def windows(text: str, size: int = 40) -> list[str]:
     return out
 
 
-_NAMES_AGENT = re.compile(rf"\b{ENTITY}\b", _F)
 _CODE_MARKS = re.compile(r"[{}\[\]\"=]")
 
 
@@ -246,7 +246,7 @@ def lead_ins(parts: list[str], size: int) -> list[str]:
     "A:" is skipped over), where the two fit in one window. Code is left alone: its colons head no sentence."""
     out = []
     for i, part in enumerate(parts[:-1]):
-        if not part.rstrip().endswith((":", "?")) or _CODE_MARKS.search(part) or not _NAMES_AGENT.search(part):
+        if not part.rstrip().endswith((":", "?")) or _CODE_MARKS.search(part) or not NAMES_AGENT.search(part):
             continue
         j = i + 1
         while j < len(parts) - 1 and len(parts[j].split()) <= 2:

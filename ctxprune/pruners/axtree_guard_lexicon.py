@@ -302,8 +302,9 @@ def unmasked(text: str) -> list[str]:
     t = _MIXED_WORD.sub(lambda m: m.group(0).translate(_HOMOGLYPH), t)
     t = _SYMBOLS.sub(" ", _INVISIBLE.sub("", t))
     t = _DOTTED.sub(lambda m: m.group(0).replace(".", "") + " ", t)
-    if len(_DASH_GAPS.findall(t)) >= 3:
-        t = _DASH_GAPS.sub(" ", t)
+    spaced, gaps = _DASH_GAPS.subn(" ", t)
+    if gaps >= 3:
+        t = spaced
     t = _UNDERSCORED.sub(" ", t)
     joined = re.sub(r"\s+", " ", _HYPHENED.sub(lambda m: m.group(0).replace("-", ""), t)).strip()
     split = re.sub(r"\s+", " ", _HYPHENED.sub(lambda m: m.group(0).replace("-", " "), t)).strip()

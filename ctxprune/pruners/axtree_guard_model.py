@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 from ctxprune.pruners.axtree_guard_features import NAMES, features
+from ctxprune.textproc import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +71,10 @@ def windows(text: str, size: int = 40, whole: int = 80) -> list[str]:
     return [" ".join(ws[a:a + size]) for a in range(0, len(ws) - size // 2, size // 2)]
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
 def sentence_packs(text: str, size: int = 30, min_words: int = 8) -> list[str]:
     """A text of several sentences as its sentences packed greedily into windows of up to ``size`` words (a last
     window shorter than ``min_words`` joins the one before); [] when that gives fewer than two windows."""
-    sents = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    sents = split_sentences(text)
     if len(sents) < 2:
         return []
     packed: list[list[str]] = []
@@ -89,7 +87,7 @@ def sentence_packs(text: str, size: int = 30, min_words: int = 8) -> list[str]:
         else:
             packed.append([s])
             n = k
-    if len(packed) > 1 and len(" ".join(packed[-1]).split()) < min_words:
+    if len(packed) > 1 and n < min_words:  # n: the last window's words
         tail = packed.pop()
         packed[-1] += tail
     out = [" ".join(p) for p in packed]
