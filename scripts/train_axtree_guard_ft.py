@@ -20,8 +20,8 @@ rag/memory first-half sentences and the human look-alikes above the floor.
 Checks printed: red_c / unseen text-level recall (model alone, and the cascade), B1 -> B2 (threshold from one part of
 B's sites, page false alarms on the other), rag/memory second halves, benign4, benign_c, other-language checks.
 
-usage (shipped, see docs/axtree.md "Session 8"):
-  nice -n 5 python scripts/train_axtree_guard_ft.py --n-frozen 4 --n-tuned 2 --max-tokens 64 --epochs 2 --clean-sources longprompt,tables
+usage (shipped since session 13, see docs/axtree.md "Session 13"; sessions 8-12 shipped --n-frozen 4 --n-tuned 2):
+  nice -n 5 python scripts/train_axtree_guard_ft.py --n-frozen 2 --n-tuned 4 --max-tokens 64 --epochs 2 --clean-sources longprompt,tables
 """
 import argparse
 import json
