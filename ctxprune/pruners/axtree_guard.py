@@ -26,6 +26,7 @@ from ctxprune.pruners.axtree_guard_lexicon import (ADDRESS_IN, CUES_EXTRA, CUES_
                                                   GATE_SPACED, GATE_WORDS, ML_TRIGGER, NON_LATIN, S8_TRIGGER, SECRET_WORD,
                                                   TOOLCALL_RE, de_leet, joined_up, mask_hint_spans, unmasked)
 from ctxprune.pruners.axtree_guard_lexicon_s10 import CUES_S10, GATE_WORDS_S10, anchor_words
+from ctxprune.pruners.axtree_guard_lexicon_s14 import GATE_CHARS_S14
 from ctxprune.textproc import factor_alternation, required_literals
 
 
@@ -320,7 +321,7 @@ GATE_BRANCHES = (r"ai|a\.i|llm|gpt|chatgpt|claude|gemini|copilot|bots?|agents?|a
                  rf"{GATE_WORDS}|{GATE_WORDS_S10}|{GATE_SPACED}")
 # grouped by first letter: the same texts pass, ~3x faster over a 5k-line page (see factor_alternation)
 _GATE = re.compile(r"\b" + factor_alternation(GATE_BRANCHES) + r"\b", _F)
-_GATE_CJK = re.compile(GATE_CHARS, _F)  # Chinese / Japanese / Korean (no word boundaries), Cyrillic: only in non-ASCII text
+_GATE_CJK = re.compile(GATE_CHARS + "|" + GATE_CHARS_S14, _F)  # Chinese / Japanese / Korean (no word boundaries), Cyrillic: only in non-ASCII text
 
 
 def passes_gate(text: str) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from ctxprune.pruners.axtree_guard_lexicon_s12 import ANCHORED_S12, GATE_WORDS_S12
+from ctxprune.pruners.axtree_guard_lexicon_s14 import ANCHORED_S14, GATE_WORDS_S14
 from ctxprune.textproc import factor_alternation
 
 # what a page asks a human for on its own forms is fine; these are secrets an agent should never move elsewhere
@@ -173,7 +174,7 @@ ANCHORED_S10: dict[str, list[tuple[re.Pattern, float, tuple[str, ...] | re.Patte
                     r"\.(?:example|com|net|org|io|xyz|ru|top|info|biz|co|app|site|online|shop)\b"), 1.0, ("link to", "go to", "navigate to", "visit", "open", "head to", "load")),
     ],
 }
-for _kind, _entries in ANCHORED_S12.items():  # session 12's families share the anchor scan
+for _kind, _entries in [*ANCHORED_S12.items(), *ANCHORED_S14.items()]:  # sessions 12 and 14 share the anchor scan
     ANCHORED_S10.setdefault(_kind, []).extend(_entries)
 # every anchor word found in one scan of the window: a lookahead at each position, longest words first, so the
 # word found at a position also stands for the shorter anchors it starts with ("session c" for "session c...")
@@ -201,4 +202,4 @@ GATE_WORDS_S10 = (r"passw\w*|passcodes?|passports?|ssn|social security|maiden|ro
                   r"crypto|bitcoin|btc|itunes|google play|customs|arrest\w*|dial|technician|whoever|machine|you are now|you are dan|"
                   r"2fa|void|revoked|superseded|no longer valid|no longer in effect|replaces|supersedes|"
                   r"directives?|you were|you have been|your goal|account holder|"
-                  r"credentials|[a-z_]+=\w+|verification codes?|\d-digit codes?|card (?:numbers?|details)|otp|" + GATE_WORDS_S12)
+                  r"credentials|[a-z_]+=\w+|verification codes?|\d-digit codes?|card (?:numbers?|details)|otp|" + GATE_WORDS_S12 + "|" + GATE_WORDS_S14)
