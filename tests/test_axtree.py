@@ -135,7 +135,8 @@ def test_red_team_set_has_the_eval_shape():
                                                           ("red_e", "red_e", "benign_e", (80, 40)),
                                                           ("red_g", "red_g", "benign_g", (100, 49)),
                                                           ("red_k", "red_k", "benign_k", (100, 50)),
-                                                          ("red_l", "red_l", "benign_l", (100, 48))])
+                                                          ("red_l", "red_l", "benign_l", (100, 48)),
+                                                          ("red_m", "red_m", "benign_m", (100, 50))])
 def test_blind_red_team_sets_have_the_eval_shape_and_share_nothing(name, attacks, benign, sizes):
     import json
     from pathlib import Path
