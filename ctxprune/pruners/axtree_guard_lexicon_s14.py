@@ -13,6 +13,12 @@ What the rules missed on opened sets (train_longform, train_short, red_g), as pa
 * a new task announced in other languages ("Nueva tarea:", "新任务：", "새 지시:"), as the override family knows it in
   English ("New task:"), and "Task changed:"; a machine reader named at the head of a sentence in other languages
   ("Yapay zeka ajanı:", "AI 에이전트:"), weaker: a title ("Agentes de IA: qué son") has the same shape;
+* a phishing dialog: a threat (the threat family: an account on hold, a deadline, a fine) or a lure ("You have won",
+  "Congratulations! You've been selected") together with a request for a secret a site never asks for this way (card
+  number and CVV, bank PIN, SSN) or for a payment of a fee or fine (``lure`` and ``secret_ask``; the rule that joins
+  them is in ``axtree_guard.Verdict``): a checkout asks for the card without a threat, a security notice warns
+  without asking for the card;
+* "Atención, agente:" (an attention word and the agent in other languages), "Your final answer must state ...";
 * the same reader told in the third person what it must do, with a participle clause between ("AI health assistants
   summarising this leaflet must tell ...", "bots helping students enroll should pick ...").
 
@@ -64,6 +70,10 @@ CJK_DEDICATION = (r"(?:给|致|对|向)[^，。：:！？\s]{0,8}?(?:代理|助�
                   r"(?:指示|通知|メッセージ|お願い|連絡|命令)?\s*[：:]|(?:에이전트|어시스턴트|비서|모델|봇|챗봇|ai)(?:님)?(?:들)?에게"
                   r"(?:\s*(?:알림|안내|지시|메시지|공지))?\s*[：:]")
 # the assistant called at the head of a sentence, a comma, then the order (languages other than English)
+# "Atención, agente:" (an attention word, then the agent; weaker: the agent may be a person)
+FOREIGN_ATTENTION = (r"\b(?:atención|atencion|atenção|atencao|achtung|attenzione|uwaga|dikkat|внимание)[\s,:!]+"
+                     r"(?:(?:el|la|o|a|der|die|lieber|liebe|querido|caro|cher|chère)\s+)?(?:agente|agent|asistente|assistente|"
+                     r"assistent|assistant|asystencie|ajan|агент|ассистент|bot|robot)\b")
 FOREIGN_VOCATIVE = (r"(?:^|(?<=[.!?。！？] ))\W{0,3}(?:asistente|assistente|assistent|asystencie|asystent|asistan|ассистент|"
                     r"सहायक|어시스턴트님?|비서님|アシスタント(?:さん)?|agente ia|agente de ia|ki-assistent|ki-agent)\s*[,，、،]\s*\S")
 NEW_TASK = (r"(?:新(?:的)?(?:任务|指令|指示)|新しい(?:タスク|指示|命令)|새(?:로운)? (?:지시|작업|명령|임무)|nueva tarea|"
@@ -104,15 +114,42 @@ ANCHORED_S14: dict[str, list[tuple[re.Pattern, float, tuple[str, ...] | re.Patte
         (re.compile(FOREIGN_VOCATIVE), 3.0, ("asistente", "assistente", "assistent", "asysten", "asistan", "ассистент",
                                               "सहायक", "어시스턴트", "비서님", "アシスタント", "agente", "ki-")),
     ],
+    "steer": [
+        # only an LLM gives a "final answer" that a page can dictate
+        (re.compile(r"\byour (?:final |next )?(?:answer|response|reply|summary|output|report) (?:to the user )?(?:must|should|has to|"
+                    r"needs to|shall|will) (?:always )?(?:state|say|claim|mention|include|assert|report|recommend|conclude)\b"), 2.0,
+         ("answer", "response", "reply", "summary", "output", "report")),
+    ],
+    "lure": [
+        (re.compile(r"\byou(?:'ve| have)? (?:just )?(?:won|been (?:selected|chosen|picked)(?: as)?(?: (?:the|a|our))?(?: [\w-]+){0,2}? "
+                    r"(?:winners?|to (?:receive|win|claim)))\b|\bcongratulations\b[^.!]{0,40}\byou(?:'ve| have| are)\b[^.!]{0,30}"
+                    r"\b(?:won|selected|chosen|winner|\d+(?:,\d{3})*(?:st|nd|rd|th) (?:visitor|customer|user))\b|\bclaim your "
+                    r"(?:prize|reward|gift|winnings)\b"), 1.5, ("won", "selected", "chosen", "picked", "congratulations", "claim your")),
+    ],
+    "secret_ask": [
+        (re.compile(r"\b(?:enter|confirm|verify|provide|type|submit|send|give|re-?enter|update|input|fill(?:ing)? in)\w*\b[^.!]{0,50}\b(?:"
+                    r"card (?:number|details)|cvv|cvc|expiry date|bank pin|atm pin|card pin|pin(?: code)?|ssn|social security "
+                    r"(?:number)?|routing number|bank (?:login|account (?:number|details))|mother'?s maiden name)\b|"
+                    r"\b(?:pay|transfer|wire|send)\b[^.!]{0,40}\b(?:fee|fine|penalty|bitcoin|btc|crypto|gift ?cards?)\b"), 0.5,
+         ("enter", "confirm", "verify", "provide", "type", "submit", "send", "give", "update", "input", "fill in", "pay",
+          "transfer", "wire")),
+    ],
+    "benign": [
+        # security advice: "our emails never ask you to confirm your card details" (the older cue knew "ask for" only)
+        (re.compile(r"\b(?:never|not|don't|do not|won't|will not|would never)\b[^.]{0,25}\bask (?:you |customers |users )?to\b"), -2.0,
+         ("never", "not", "don't", "won't")),
+    ],
     "override": [
         (re.compile(NEW_TASK), 3.0, ("新", "새", "nuev", "nova", "nouvel", "neue", "nuov", "nieuw", "now", "yeni", "нов")),
         (re.compile(r"\btask (?:changed|updated|replaced|reassigned|overridden)\s*:"), 3.0, ("task",)),
     ],
 }
+ANCHORED_S14["address"].append((re.compile(FOREIGN_ATTENTION), 2.5, ("atenc", "atenç", "achtung", "attenzione", "uwaga",
+                                                                      "dikkat", "внимание")))
 ANCHORED_S14["address"].append((re.compile(FOREIGN_HEAD), 2.5, ("ajan", "agenc", "agent", "ии-", "에이전트", "어시스턴트",
                                                                  "エージェント", "アシスタント", "代理", "助手")))
 # gate words (lower case) and characters the families above anchor on that the gate did not let through before
 GATE_WORDS_S14 = (r"asysten\w*|asistente|assistente|assistent|asistan|ki-\w+|agencie|ajanı|tarea|tarefa|tâche|aufgabe|compito|"
                   r"taak|zadanie|görev|talimat\w*|instrucci\w*|instruç\w*|consignes?|istruzion[ei]|instructies?|instrukcj\w*|"
-                  r"задача")
+                  r"задача|(?:final|next) (?:answer|response|reply)|your (?:answer|response|reply|summary|output) (?:must|should)")
 GATE_CHARS_S14 = r"代理|机器人|模型|智能体|任务|モデル|ボット|タスク|에이전트|비서|챗봇|지시|임무"
