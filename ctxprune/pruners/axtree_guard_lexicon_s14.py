@@ -118,30 +118,31 @@ ANCHORED_S14: dict[str, list[tuple[re.Pattern, float, tuple[str, ...] | re.Patte
         # only an LLM gives a "final answer" that a page can dictate
         (re.compile(r"\byour (?:final |next )?(?:answer|response|reply|summary|output|report) (?:to the user )?(?:must|should|has to|"
                     r"needs to|shall|will) (?:always )?(?:state|say|claim|mention|include|assert|report|recommend|conclude)\b"), 2.0,
-         ("answer", "response", "reply", "summary", "output", "report")),
+         ("your answer", "your final", "your next", "your response", "your reply", "your summary", "your output", "your report")),
     ],
     "lure": [
         (re.compile(r"\byou(?:'ve| have)? (?:just )?(?:won|been (?:selected|chosen|picked)(?: as)?(?: (?:the|a|our))?(?: [\w-]+){0,2}? "
                     r"(?:winners?|to (?:receive|win|claim)))\b|\bcongratulations\b[^.!]{0,40}\byou(?:'ve| have| are)\b[^.!]{0,30}"
                     r"\b(?:won|selected|chosen|winner|\d+(?:,\d{3})*(?:st|nd|rd|th) (?:visitor|customer|user))\b|\bclaim your "
-                    r"(?:prize|reward|gift|winnings)\b"), 1.5, ("won", "selected", "chosen", "picked", "congratulations", "claim your")),
+                    r"(?:prize|reward|gift|winnings)\b"), 1.5, ("won ", "won!", "been selected", "been chosen", "been picked", "congratulations", "claim your")),
     ],
     "secret_ask": [
         (re.compile(r"\b(?:enter|confirm|verify|provide|type|submit|send|give|re-?enter|update|input|fill(?:ing)? in)\w*\b[^.!]{0,50}\b(?:"
                     r"card (?:number|details)|cvv|cvc|expiry date|bank pin|atm pin|card pin|pin(?: code)?|ssn|social security "
                     r"(?:number)?|routing number|bank (?:login|account (?:number|details))|mother'?s maiden name)\b|"
                     r"\b(?:pay|transfer|wire|send)\b[^.!]{0,40}\b(?:fee|fine|penalty|bitcoin|btc|crypto|gift ?cards?)\b"), 0.5,
-         ("enter", "confirm", "verify", "provide", "type", "submit", "send", "give", "update", "input", "fill in", "pay",
-          "transfer", "wire")),
+         ("card number", "card details", "cvv", "cvc", "expiry", "pin", "ssn", "social security", "routing", "bank",
+          "maiden", "fee", "fine", "penalty", "bitcoin", "btc", "crypto", "gift")),
     ],
     "benign": [
         # security advice: "our emails never ask you to confirm your card details" (the older cue knew "ask for" only)
         (re.compile(r"\b(?:never|not|don't|do not|won't|will not|would never)\b[^.]{0,25}\bask (?:you |customers |users )?to\b"), -2.0,
-         ("never", "not", "don't", "won't")),
+         ("ask you to", "ask customers to", "ask users to", "ask to")),
     ],
     "override": [
-        (re.compile(NEW_TASK), 3.0, ("新", "새", "nuev", "nova", "nouvel", "neue", "nuov", "nieuw", "now", "yeni", "нов")),
-        (re.compile(r"\btask (?:changed|updated|replaced|reassigned|overridden)\s*:"), 3.0, ("task",)),
+        (re.compile(NEW_TASK), 3.0, ("新", "새", "nuev", "nova", "nouvel", "neue", "nuov", "nieuw", "nowe ", "nowa ", "yeni", "нов")),
+        (re.compile(r"\btask (?:changed|updated|replaced|reassigned|overridden)\s*:"), 3.0,
+         ("task changed", "task updated", "task replaced", "task reassigned", "task overridden")),
     ],
 }
 ANCHORED_S14["address"].append((re.compile(FOREIGN_ATTENTION), 2.5, ("atenc", "atenç", "achtung", "attenzione", "uwaga",
