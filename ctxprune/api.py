@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ctxprune.cache import Cache, content_key, make_cache
+from ctxprune.cache import Cache, code_digest, content_key, make_cache
 from ctxprune.config import Settings, get_settings
 from ctxprune.contract import PruneRequest, PruneResult
 from ctxprune.metrics import (CACHE_LOOKUPS, ERRORS, INJECTIONS, KEPT_RATIO, LATENCY, MODELS_READY, REQUESTS,
@@ -73,7 +73,7 @@ class Engine:
 
     def cache_key(self, kind: str, req: PruneRequest) -> str:
         pruner = self.pruner(kind)
-        return content_key(f"result:{kind}", req.model_dump(mode="json"), pruner.method, pruner.model_ids())
+        return content_key(f"result:{kind}", req.model_dump(mode="json"), pruner.method, pruner.model_ids(), code_digest())
 
     def prune(self, kind: str, request: PruneRequest | dict[str, Any], *, use_cache: bool = True) -> PruneResult:
         """Prune one context; returns the kind's typed result."""

@@ -11,6 +11,8 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Protocol
 
 from ctxprune.metrics import CACHE_FAILURES, REDIS_UP
@@ -18,6 +20,18 @@ from ctxprune.metrics import CACHE_FAILURES, REDIS_UP
 log = logging.getLogger(__name__)
 
 CACHE_VERSION = "1"  # bump when a change in the code changes what a cached result would hold
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A short hash of the installed package's Python source: results cached by another version of the code (hosts
+    sharing a Redis, a deployment rolled forward) are not served, without anyone remembering to bump CACHE_VERSION."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.blake2b(digest_size=8)
+    for f in sorted(root.rglob("*.py")):
+        h.update(f.relative_to(root).as_posix().encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
 
 
 def content_key(namespace: str, *parts: Any) -> str:

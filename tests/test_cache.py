@@ -43,3 +43,14 @@ def test_real_redis_roundtrip(redis_url):
     assert c.get("ctxprune:test:k") == b"v"
     c.set_many({"ctxprune:test:a": b"1", "ctxprune:test:b": b"2"})
     assert c.get_many(["ctxprune:test:a", "ctxprune:test:missing", "ctxprune:test:b"]) == [b"1", None, b"2"]
+
+
+def test_result_keys_carry_the_code_digest(monkeypatch):
+    from ctxprune import api, cache
+    eng = api.Engine()
+    req = eng.parse("passages", {"query": "q", "passages": [{"text": "a b c."}]})
+    before = eng.cache_key("passages", req)
+    assert before == eng.cache_key("passages", req)
+    monkeypatch.setattr(api, "code_digest", lambda: "another-version")
+    assert eng.cache_key("passages", req) != before
+    assert len(cache.code_digest()) == 16
