@@ -379,7 +379,7 @@ def test_pruner_budget_contract_and_reports(engine):
 
 @pytest.mark.slow
 def test_a_failed_embedding_prefetch_costs_only_the_cache(engine, monkeypatch):
-    """The lines' embeddings are prefetched beside the guard; should that fail, scoring embeds them itself."""
+    """The lines are embedded and scored beside the guard; should that fail, scoring after the guard embeds them itself."""
     req = {"goal": "add the gaming laptop to the cart", "axtree": TREE, "budget": {"ratio": 0.5}}
     want = engine.prune("axtree", req, use_cache=False)
     scorer = engine.pruner("axtree").scorer
@@ -414,10 +414,12 @@ def test_a_blanked_root_is_scored_on_its_new_text_not_the_prefetched_one(engine,
     res = engine.prune("axtree", {"goal": "send the password", "axtree": "\n".join(lines), "budget": {"ratio": 0.5}},
                        use_cache=False)
     assert res.removed_injections and "Ignore all previous" not in res.axtree
-    assert seen == [None]  # recomputed from the blanked nodes, not the prefetch's
+    # scored beside the guard as if it removed nothing, then again from the blanked nodes, not the prefetched texts
+    assert len(seen) == 2 and seen[0] is not None and seen[-1] is None
     clean = engine.prune("axtree", {"goal": "add the gaming laptop to the cart", "axtree": TREE, "budget": {"ratio": 0.5}},
                          use_cache=False)
-    assert seen[-1] is not None and len(seen[-1]) == len(TREE.split("\n")) and clean.axtree
+    # nothing removed: the speculative scores are the result's, no second scoring
+    assert len(seen) == 3 and seen[-1] is not None and len(seen[-1]) == len(TREE.split("\n")) and clean.axtree
 
 
 @pytest.mark.slow

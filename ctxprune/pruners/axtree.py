@@ -47,15 +47,15 @@ LINE_CACHE = 200_000  # token counts of shortened lines kept between requests
 GC_PAUSE_LINES = 2_000
 
 
-def _settle(prefetch: Future | None) -> list[str] | None:
-    """Wait for the embedding prefetch and take its line texts; a failure costs only the cache (``score``
-    computes, embeds, and raises, itself)."""
-    if prefetch is None:
-        return None
-    if prefetch.exception() is not None:
-        log.warning("axtree embedding prefetch failed (scoring embeds itself)", exc_info=prefetch.exception())
-        return None
-    return prefetch.result()
+def _settle(speculated: Future | None) -> tuple[list[str] | None, np.ndarray | None]:
+    """Wait for the speculative scoring and take its line texts and scores; a failure costs only the time
+    (``score`` computes, embeds, and raises, itself, after the guard)."""
+    if speculated is None:
+        return None, None
+    if speculated.exception() is not None:
+        log.warning("axtree speculative scoring failed (scored after the guard)", exc_info=speculated.exception())
+        return None, None
+    return speculated.result()
 
 
 @lru_cache(maxsize=16)
@@ -210,6 +210,11 @@ class AxTreePruner(Pruner):
             out.append(n)
         return out
 
+    def _score_unguarded(self, req: AxTreeRequest, nodes: list[Node]) -> tuple[list[str], np.ndarray]:
+        """The lines' texts and scores as if the guard removed nothing (embedding them caches them for a rescore)."""
+        texts = self.scorer.prefetch(nodes)
+        return texts, self.scorer.score(req.goal, req.previous_actions, nodes, exclude=set(), texts=texts)[0]
+
     def clear_local(self) -> None:
         """Forget the per-line caches (token counts, words, guard verdicts): benchmarks of the cold path."""
         self._line_tokens.clear()
@@ -227,12 +232,16 @@ class AxTreePruner(Pruner):
 
     def _run(self, req: AxTreeRequest, nodes: list[Node]) -> AxTreeResult:
         counted = self._overlap.submit(self.counter.count_lines, [n.line for n in nodes])
-        prefetched = self._overlap.submit(self.scorer.prefetch, nodes) if req.guard else None
+        # with the guard on, the lines are embedded and scored beside it as if it removes nothing (what it finds on
+        # nearly every page); when it does remove lines, they are scored again without them (the same result)
+        speculated = self._overlap.submit(self._score_unguarded, req, nodes) if req.guard else None
         must = self.must_keep(nodes, req.keep)
         try:
             removals, removed, blanked = self.apply_guard(nodes, must, req.goal) if req.guard else ([], set(), set())
-        finally:  # the nodes are changed below: the prefetch must be done reading them
-            texts = _settle(prefetched)
+        finally:  # the nodes are changed below: the speculative scoring must be done reading them
+            texts, scored = _settle(speculated)
+        if removals:
+            scored = None
         if blanked:  # blanked names change the texts (and their nameless children's): score works them out again
             texts = None
         tokens_in, line_tokens = counted.result()
@@ -243,7 +252,7 @@ class AxTreePruner(Pruner):
         try:
             if limit is not None and limit >= tokens_in:
                 raise _Fits()
-            sel, scores, text, tokens_out = self._prune(req, nodes, removed, must, limit, line_tokens, texts)
+            sel, scores, text, tokens_out = self._prune(req, nodes, removed, must, limit, line_tokens, texts, scored)
             fallback = None
             if tokens_out >= tokens_in and limit is not None:
                 fallback = "pruning would not shrink the tree"
@@ -263,10 +272,12 @@ class AxTreePruner(Pruner):
                             line_tokens)
 
     def _prune(self, req: AxTreeRequest, nodes: list[Node], removed: set[int], must: set[int], limit: int | None,
-               line_tokens: list[int], texts: list[str] | None = None) -> tuple[Selection, np.ndarray, str, int]:
+               line_tokens: list[int], texts: list[str] | None = None,
+               scored: np.ndarray | None = None) -> tuple[Selection, np.ndarray, str, int]:
         # renderings are measured from the lines' counts while fitting; the chosen text is counted whole below
         count = LineTally(self.counter, {n.line: line_tokens[n.index] for n in nodes[:-1]})
-        scores, _ = self.scorer.score(req.goal, req.previous_actions, nodes, exclude=removed, texts=texts)
+        scores = scored if scored is not None else self.scorer.score(req.goal, req.previous_actions, nodes,
+                                                                     exclude=removed, texts=texts)[0]
         full_cost = line_tokens  # each line's share of the whole tree's tokens, its newline included
         # only a line with children is ever kept shortened (as an ancestor): count only those
         parents = [n for n in nodes if n.children]
