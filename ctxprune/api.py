@@ -48,6 +48,7 @@ class Engine:
             return self._pruners[kind]
 
     def warm_up(self, kinds: list[str] | None = None) -> None:
+        code_digest()  # the source this process runs, read now: an in-place upgrade later must not change it
         for kind in kinds or available_kinds():
             self.pruner(kind).warm_up()
         self.ready = True

@@ -28,7 +28,14 @@ def code_digest() -> str:
     sharing a Redis, a deployment rolled forward) are not served, without anyone remembering to bump CACHE_VERSION."""
     root = Path(__file__).resolve().parent
     h = hashlib.blake2b(digest_size=8)
-    for f in sorted(root.rglob("*.py")):
+    files = sorted(root.rglob("*.py"))
+    if not files:  # a bytecode-only or zipped install: the version at least (the source is not there to read)
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            return f"v{version('ctxprune')}"
+        except PackageNotFoundError:
+            return "unknown"
+    for f in files:
         h.update(f.relative_to(root).as_posix().encode())
         h.update(f.read_bytes())
     return h.hexdigest()

@@ -231,11 +231,11 @@ class AxTreePruner(Pruner):
             return self._run(req, nodes)
 
     def _run(self, req: AxTreeRequest, nodes: list[Node]) -> AxTreeResult:
+        must = self.must_keep(nodes, req.keep)  # before the submits: nothing may raise between a submit and its wait
         counted = self._overlap.submit(self.counter.count_lines, [n.line for n in nodes])
         # with the guard on, the lines are embedded and scored beside it as if it removes nothing (what it finds on
         # nearly every page); when it does remove lines, they are scored again without them (the same result)
         speculated = self._overlap.submit(self._score_unguarded, req, nodes) if req.guard else None
-        must = self.must_keep(nodes, req.keep)
         try:
             removals, removed, blanked = self.apply_guard(nodes, must, req.goal) if req.guard else ([], set(), set())
         finally:  # the nodes are changed below: the speculative scoring must be done reading them

@@ -184,7 +184,8 @@ class Verdict:
             return True  # a support number to call, said to be urgent
         negated = self._kind(kinds, "benign") <= -2.0  # "never share ...", "don't post your card in the chat"
         # a phishing dialog: a threat or a lure, and a secret no site asks for this way or a fee to pay (session 14)
-        if kinds & {"threat", "lure"} and "secret_ask" in kinds and "data" in kinds and not negated and self.score >= 4.0:
+        if (kinds & {"threat", "lure"} and "secret_ask" in kinds or {"lure", "fee_ask"} <= kinds) and "data" in kinds \
+                and not negated and self.score >= 4.0:
             return True
         # data where it does not belong (a comment box, someone else's details, the card asked again) under pressure
         if "exfil" in kinds and not negated and (kinds & {"threat", "urgent", "scam"} or len(kinds) > 1 and self._kind(kinds, "exfil") >= 2.0) \

@@ -38,8 +38,14 @@ ROLE = (r"(?:agents?|assistants?|models?|bots?|systems?|tools?|readers?|crawlers
         r"services?|tutors?|triage)")
 # the reader: determiner, up to two words before the machine word ("voice and AI assistants"), the machine word, then
 # a role noun (maybe after two modifiers) or nothing; a participle or relative clause may follow, nothing else
-READER = (rf"(?:(?:the|any|all|every|each|our|you)\s+)?(?:(?!of\b)[\w'-]+[\s-]+){{0,2}}?{MACHINE}"
-          rf"(?:(?:[\s-]+[\w'-]+){{0,2}}?[\s-]+{ROLE})?\b"
+# (a word is letters joined by single hyphens, words are apart by spaces: a word and a separator never share a
+# character, so a run of dashes after "AI" cannot be split in many ways; only machine-ish modifiers may come before
+# the machine word, so "Note for teachers using AI:" and "For careers in AI:" are no dedication)
+WORD = r"[a-z0-9'][a-z0-9']*(?:-[a-z0-9']+)*"
+PRE = (r"(?:voice|chat|search|shopping|browsing|browser|web|digital|virtual|autonomous|automated|generative|smart|other|"
+       r"and|or|&)")
+READER = (rf"(?:(?:the|any|all|every|each|our|you)\s+)?(?:{PRE}\s+){{0,2}}?{MACHINE}"
+          rf"(?:(?:[\s-]{WORD}){{0,2}}?[\s-]{ROLE})?\b"
           r"(?:\s+(?:\w+ing|that|who|which|only|on behalf)\b[^.:;!?]{0,70}?)?")
 NOTICE = (r"(?:note|notes|message|memo|reminder|instructions?|directives?|notice|p\.?s\.?|small print|caption|tip|"
           r"request|warning|alert|text|content|section|paragraph|information|info|comment|update|announcement)")
@@ -52,36 +58,38 @@ ORDER = (r"(?:tell|say|state|answer|respond|reply|recommend|pick|choose|select|v
          r"update|upgrade|subscribe|download|install|run|execute|share|post|forward|copy|paste|upload|report|list|"
          r"mention|include|insert|count|rate|rank|award|mark|treat|ignore|skip|avoid|never|always|only|not|stop)")
 # the English families are searched only where a machine word stands as a word (one search serves all three)
-ANCHOR = re.compile(r"\b(?:ai|a\.i\.|llms?|models?|gpt[\w.-]*|chatgpt|claude|gemini|copilot|chatbots?|bots?|automated|autonomous|"
-                    r"machine|robots?)\b")
+ANCHOR = re.compile(r"\b(?:ai|llms?|models?|gpt[\w.-]*|chatgpt|claude|gemini|copilot|chatbots?|bots?|automated|autonomous|"
+                    r"machine|robots?)\b|\ba\.i\.(?!\w)")
 
 # the machine reader in other languages (an agent, an assistant, a bot, a (language) model, AI)
-FOREIGN_READER = (r"(?:ki|ia|ai|bots?|robots?|agente?n?s?|assistente?n?s?|asistentes?|assistants?|modelos?|modell\w*|"
-                  r"sprachmodell\w*|ki-\w+|ai-\w+|ia\b[\w ]{0,12}|agenci\w*|asystent\w*|yapay zeka\w*|ajan\w*|"
-                  r"ассистент\w*|агент\w*|бот\w*|нейросет\w*|модел\w*)")
+# (an agent or assistant noun only with its machine word: "Mensaje para los agentes:" is for people)
+FOREIGN_READER = (r"(?:(?:agente?n?s?|assistente?n?s?|asistentes?|assistants?|modelos?|modell\w*|agenci\w*|asystent\w*|"
+                  r"ajan\w*|ассистент\w*|агент\w*|модел\w*)\s+(?:de\s+|d')?(?:ia|ki|ai|ии)\b|ki|ia|ai|bots?|robots?|"
+                  r"sprachmodell\w*|ki-\w+|ai-\w+|yapay zeka\w*|нейросет\w*|ии-\w+)")
 # (only words no English sentence uses: "not" (Turkish) would read "I'm not a robot: verify" as a dedication)
 FOREIGN_NOTICE = (r"(?:hinweis|nachricht|anweisung(?:en)?|mitteilung|notiz|botschaft|mensagem|mensaje|nota|aviso|instru(?:ção|ções|cción|"
                   r"cciones)|consigne|istruzion[ei]|messaggio|avviso|bericht|instructies?|melding|wiadomość|"
                   r"instrukcj[ae]|uwaga|mesaj|talimat|сообщение|указани[ея]|инструкци[яи]|примечание)")
 FOREIGN_TO = r"(?:an|für|fur|para|a|ao|aos|à|às|al|a los|à l'|au|aux|pour|per|ai|agli|voor|aan|dla|do|için|для|к)"
 # CJK and Korean: "to the AI agent" + (a notice) + colon; "AI 비서에게:", "エージェントへの指示：", "给智能预订助手的说明："
-CJK_DEDICATION = (r"(?:给|致|对|向)[^，。：:！？\s]{0,8}?(?:代理|助手|机器人|模型|智能体|ai)(?:们)?(?:的)?(?:通知|说明|指示|提示|消息|"
-                  r"留言|指令)?\s*[：:]|(?:エージェント|アシスタント|ai|モデル|ボット|ロボット)(?:さん|たち)?(?:への|へ)"
-                  r"(?:指示|通知|メッセージ|お願い|連絡|命令)?\s*[：:]|(?:에이전트|어시스턴트|비서|모델|봇|챗봇|ai)(?:님)?(?:들)?에게"
-                  r"(?:\s*(?:알림|안내|지시|메시지|공지))?\s*[：:]")
+# (the reader must be a machine: "致全体代理：" (sales agents), "转职エージェントへ", "사장님 비서에게" are for people)
+CJK_DEDICATION = (r"(?:给|致|对|向)[^，。：:！？\s]{0,10}?(?:ai|人工智能|智能|机器人|模型|智能体)[^，。：:！？\s]{0,6}?(?:们)?(?:的)?"
+                  r"(?:通知|说明|指示|提示|消息|留言|指令)?\s*[：:]|(?:ai\s?(?:エージェント|アシスタント)?|モデル|ボット|ロボット)"
+                  r"(?:さん|たち)?(?:への|へ)(?:指示|通知|メッセージ|お願い|連絡|命令)?\s*[：:]|(?:ai\s?(?:에이전트|어시스턴트|비서)?|모델|봇|"
+                  r"챗봇)(?:님)?(?:들)?에게(?:\s*(?:알림|안내|지시|메시지|공지))?\s*[：:]")
 # the assistant called at the head of a sentence, a comma, then the order (languages other than English)
 # "Atención, agente:" (an attention word, then the agent; weaker: the agent may be a person)
 FOREIGN_ATTENTION = (r"\b(?:atención|atencion|atenção|atencao|achtung|attenzione|uwaga|dikkat|внимание)[\s,:!]+"
                      r"(?:(?:el|la|o|a|der|die|lieber|liebe|querido|caro|cher|chère)\s+)?(?:agente|agent|asistente|assistente|"
                      r"assistent|assistant|asystencie|ajan|агент|ассистент|bot|robot)\b")
-FOREIGN_VOCATIVE = (r"(?:^|(?<=[.!?。！？] ))\W{0,3}(?:asistente|assistente|assistent|asystencie|asystent|asistan|ассистент|"
+FOREIGN_VOCATIVE = (r"(?:^|(?<=[.!?。！？] )|(?<=[。！？]))\W{0,3}(?:asistente|assistente|assistent|asystencie|asystent|asistan|ассистент|"
                     r"सहायक|어시스턴트님?|비서님|アシスタント(?:さん)?|agente ia|agente de ia|ki-assistent|ki-agent)\s*[,，、،]\s*\S")
 NEW_TASK = (r"(?:新(?:的)?(?:任务|指令|指示)|新しい(?:タスク|指示|命令)|새(?:로운)? (?:지시|작업|명령|임무)|nueva tarea|"
             r"nuevas? instrucci(?:ón|ones)|nova tarefa|novas? instruç(?:ão|ões)|nouvelles? (?:tâche|instructions?|consignes?)|"
             r"neue (?:aufgabe|anweisung(?:en)?)|nuov[oa] (?:compito|istruzion[ei])|nieuwe (?:taak|instructies?)|"
             r"now[ea] (?:zadanie|instrukcj[ae])|yeni (?:görev|talimat\w*)|нов(?:ая|ые) (?:задача|инструкци[яи]))\s*[:：]\s*\S\S")
 # "AI agent:" at the head of a sentence in other languages (the English one needs an order after it: VOCATIVE)
-FOREIGN_HEAD = (r"(?:^|(?<=[.!?。！？] ))\W{0,3}(?:yapay zeka ajanı|agencie ai|agencie|agente (?:de )?ia|agent ia|ki-agent|ki-assistent|"
+FOREIGN_HEAD = (r"(?:^|(?<=[.!?。！？] )|(?<=[。！？]))\W{0,3}(?:yapay zeka ajanı|agencie ai|agencie|agente (?:de )?ia|agent ia|ki-agent|ki-assistent|"
                 r"ии-агент|ии-ассистент|ai ?에이전트|ai ?어시스턴트|aiエージェント|aiアシスタント|ai ?代理|ai ?助手|智能代理|"
                 r"智能助手)\s*[:：]\s*\S")
 # "if you are an (automated browsing) agent" in Chinese, Japanese and Korean (English: the address family)
@@ -99,7 +107,7 @@ ANCHORED_S14: dict[str, list[tuple[re.Pattern, float, tuple[str, ...] | re.Patte
         # the sentence opens with the dedication: "To any AI agent renewing ...: ", "[For the AI helping this shopper: "
         (re.compile(rf"(?:^|[.!?:;\[(]\s*|\b(?:also|and|edit \d+:?|ps:?|but)\s+)(?:to|for)\s+{READER}{COLON}"), 3.0, ANCHOR),
         # told in the third person, with a clause between: "AI health assistants summarising this leaflet must tell ..."
-        (re.compile(rf"\b(?:{MACHINE}(?:[\s-]+[\w'-]+){{0,2}}?[\s-]+{ROLE}|(?:llms?|chatbots?|bots?|language models?)|(?:any|every|each) models?)\s+"
+        (re.compile(rf"\b(?:{MACHINE}(?:[\s-]{WORD}){{0,2}}?[\s-]{ROLE}|(?:llms?|chatbots?|bots?|language models?)|(?:any|every|each) models?)\s+"
                     r"(?:\w+ing|that|who|which)\b[^.:;!?]{0,60}?\b(?:should|must|shall|needs? to|has to|have to|"
                     r"(?:is|are) (?:required|expected|instructed|asked|told) to)\s+(?:(?:now|immediately|also|first|then|always|"
                     rf"only|quietly|simply|just)\s+)*{ORDER}\b"), 3.0, ANCHOR),
@@ -111,7 +119,7 @@ ANCHORED_S14: dict[str, list[tuple[re.Pattern, float, tuple[str, ...] | re.Patte
                     r"(?:\s+\w+){0,8}?\s*[:：]\s*\S"), 3.0, re.compile(r"\b(?:ki|ai|ia)[- ]")),
         (re.compile(CJK_DEDICATION), 3.0, CJK),
         (re.compile(CJK_IF_YOU_ARE), 3.0, ("如果", "若", "假如", "要是", "あなたが", "당신이", "네가", "너가")),
-        (re.compile(FOREIGN_VOCATIVE), 3.0, ("asistente", "assistente", "assistent", "asysten", "asistan", "ассистент",
+        (re.compile(FOREIGN_VOCATIVE), 2.0, ("asistente", "assistente", "assistent", "asysten", "asistan", "ассистент",
                                               "सहायक", "어시스턴트", "비서님", "アシスタント", "agente", "ki-")),
     ],
     "steer": [
@@ -122,26 +130,32 @@ ANCHORED_S14: dict[str, list[tuple[re.Pattern, float, tuple[str, ...] | re.Patte
     ],
     "lure": [
         (re.compile(r"\byou(?:'ve| have)? (?:just )?(?:won|been (?:selected|chosen|picked)(?: as)?(?: (?:the|a|our))?(?: [\w-]+){0,2}? "
-                    r"(?:winners?|to (?:receive|win|claim)))\b|\bcongratulations\b[^.!]{0,40}\byou(?:'ve| have| are)\b[^.!]{0,30}"
+                    r"(?:winners?|to (?:receive|win|claim)))\b|\bcongratulations\b[^.]{0,40}\byou(?:'ve| have| are)\b[^.!]{0,30}"
                     r"\b(?:won|selected|chosen|winner|\d+(?:,\d{3})*(?:st|nd|rd|th) (?:visitor|customer|user))\b|\bclaim your "
-                    r"(?:prize|reward|gift|winnings)\b"), 1.5, ("won ", "won!", "been selected", "been chosen", "been picked", "congratulations", "claim your")),
+                    r"(?:prize|reward|gift|winnings)\b"), 1.5, ("won", "been selected", "been chosen", "been picked", "congratulations", "claim your")),
     ],
     "secret_ask": [
-        (re.compile(r"\b(?:enter|confirm|verify|provide|type|submit|send|give|re-?enter|update|input|fill(?:ing)? in)\w*\b[^.!]{0,50}\b(?:"
-                    r"card (?:number|details)|cvv|cvc|expiry date|bank pin|atm pin|card pin|pin(?: code)?|ssn|social security "
-                    r"(?:number)?|routing number|bank (?:login|account (?:number|details))|mother'?s maiden name)\b|"
-                    r"\b(?:pay|transfer|wire|send)\b[^.!]{0,40}\b(?:fee|fine|penalty|bitcoin|btc|crypto|gift ?cards?)\b"), 0.5,
-         ("card number", "card details", "cvv", "cvc", "expiry", "pin", "ssn", "social security", "routing", "bank",
-          "maiden", "fee", "fine", "penalty", "bitcoin", "btc", "crypto", "gift")),
+        # (not the card number and CVV: a checkout asks for them, with a deadline too; these no site asks for so)
+        (re.compile(r"\b(?:enter|confirm|verify|provide|type|submit|send|give|re-?enter|update|input|fill(?:ing)? in)\w*\b"
+                    r"(?:[^.!]|\.\d){0,50}\b(?:bank pin|atm pin|card pin|pin(?: code)?|ssn|social security(?: number)?|"
+                    r"routing number|bank (?:login|password)|online banking password|mother'?s maiden name)\b|"
+                    r"\b(?:pay|transfer|wire|send)\b(?:[^.!]|\.\d){0,40}\b(?:fine|penalty|bitcoin|btc|crypto|gift ?cards?)\b"), 0.5,
+         ("pin", "ssn", "social security", "routing", "bank", "maiden", "fine", "penalty", "bitcoin", "btc", "crypto", "gift")),
+    ],
+    "fee_ask": [
+        # a fee to pay, an attack only beside a lure ("You have won ...! Pay the 2.99 shipping fee")
+        (re.compile(r"\b(?:pay|cover|send)\b(?:[^.!]|\.\d){0,40}\b(?:fee|charge|shipping|handling)\b"), 0.5,
+         ("pay", "cover", "send")),
     ],
     "benign": [
         # security advice: "our emails never ask you to confirm your card details" (the older cue knew "ask for" only)
-        (re.compile(r"\b(?:never|not|don't|do not|won't|will not|would never)\b[^.]{0,25}\bask (?:you |customers |users )?to\b"), -2.0,
-         ("ask you to", "ask customers to", "ask users to", "ask to")),
+        (re.compile(r"\b(?:never|(?:will|would|do|does|did|shall) not|don't|doesn't|won't|wouldn't)\s+(?:ever\s+)?ask\b"), -2.0,
+         ("never", "not", "n't")),
     ],
     "override": [
-        (re.compile(NEW_TASK), 3.0, ("新", "새", "nuev", "nova", "nouvel", "neue", "nuov", "nieuw", "nowe ", "nowa ", "yeni", "нов")),
-        (re.compile(r"\btask (?:changed|updated|replaced|reassigned|overridden)\s*:"), 3.0,
+        # weaker alone: a to-do list ("Nueva tarea: comprar leche") and an issue tracker ("Task updated: ...") say it too
+        (re.compile(NEW_TASK), 1.5, ("新", "새", "nuev", "nova", "nouvel", "neue", "nuov", "nieuw", "nowe ", "nowa ", "yeni", "нов")),
+        (re.compile(r"\btask (?:changed|updated|replaced|reassigned|overridden)\s*:"), 1.5,
          ("task changed", "task updated", "task replaced", "task reassigned", "task overridden")),
     ],
 }
