@@ -22,13 +22,14 @@ AGENTS = r"(?:(?:ai|browser|browsing|shopping|web|automated|autonomous) )?(?:age
 ANSWER_VERB = (r"(?:answer|say|state|tell|mention|claim|write|report|recommend|describe|respond|reply|suggest|conclude|"
                r"present|label|rank|rate|list|call)")
 GREETING = ("olá", "ola", "oi", "hola", "ciao", "salve", "salut", "bonjour", "hallo", "hej", "hoi", "cze", "merhaba",
-            "привет", "здравств")
+            "привет", "здравств", "atenc", "atenç", "achtung", "attenzione", "uwaga", "dikkat", "внимание")
 
 ANCHORED_S12: dict[str, list[tuple[re.Pattern, float, tuple[str, ...]]]] = {
     "address": [
-        # a greeting to the agent in another language: "Olá, agente!", "Hola asistente:", "Привет, ассистент"
+        # a greeting or an attention word to the agent in another language: "Olá, agente!", "Hola asistente:",
+        # "Привет, ассистент", "Atención, agente:" (session 14: the attention words)
         (re.compile(r"(?:^|(?<=[.!?] ))\W{0,3}(?:olá|ola|oi|hola|ciao|salve|salut|bonjour|hallo|hej|hoi|cześć|czesc|merhaba|"
-                    r"привет|здравствуй\w*)\W{1,3}(?:(?:caro|cara|querid[oa]|cher|chère|liebe[rs]?|drogi|sevgili)\s+)?"
+                    r"привет|здравствуй\w*|atención|atencion|atenção|atencao|achtung|attenzione|uwaga|dikkat|внимание)\W{1,3}(?:(?:caro|cara|querid[oa]|cher|chère|liebe[rs]?|drogi|sevgili)\s+)?"
                     r"(?:agente|agent|asistente|assistente|assistant|assistent|asystent\w*|asistan|ассистент|агент|bot|robot)\b"),
          2.5, GREETING),
         # Hindi: "this message is for the AI agent" ("एआई एजेंट के लिए")

@@ -18,7 +18,7 @@ What the rules missed on opened sets (train_longform, train_short, red_g), as pa
   number and CVV, bank PIN, SSN) or for a payment of a fee or fine (``lure`` and ``secret_ask``; the rule that joins
   them is in ``axtree_guard.Verdict``): a checkout asks for the card without a threat, a security notice warns
   without asking for the card;
-* "Atención, agente:" (an attention word and the agent in other languages), "Your final answer must state ...";
+* "Your final answer must state ..." ("Atención, agente:" joined session 12's greeting family);
 * the same reader told in the third person what it must do, with a participle clause between ("AI health assistants
   summarising this leaflet must tell ...", "bots helping students enroll should pick ...").
 
@@ -28,6 +28,8 @@ into it, so the same anchor scan decides which of them a window needs searched.
 from __future__ import annotations
 
 import re
+
+from ctxprune.pruners.axtree_guard_lexicon import ML_MACHINE
 
 # a word that names a machine as the reader (the head of the reader phrase, or a modifier of its role noun)
 MACHINE = (r"(?:ai|a\.i\.|llms?|gpt[\w.-]*|chatgpt|claude|gemini|copilot|(?:large )?language models?|chatbots?|bots?|"
@@ -62,10 +64,9 @@ ANCHOR = re.compile(r"\b(?:ai|llms?|models?|gpt[\w.-]*|chatgpt|claude|gemini|cop
                     r"machine|robots?)\b|\ba\.i\.(?!\w)")
 
 # the machine reader in other languages (an agent, an assistant, a bot, a (language) model, AI)
-# (an agent or assistant noun only with its machine word: "Mensaje para los agentes:" is for people)
-FOREIGN_READER = (r"(?:(?:agente?n?s?|assistente?n?s?|asistentes?|assistants?|modelos?|modell\w*|agenci\w*|asystent\w*|"
-                  r"ajan\w*|ассистент\w*|агент\w*|модел\w*)\s+(?:de\s+|d')?(?:ia|ki|ai|ии)\b|ki|ia|ai|bots?|robots?|"
-                  r"sprachmodell\w*|ki-\w+|ai-\w+|yapay zeka\w*|нейросет\w*|ии-\w+)")
+# (the machine reader as the earlier families name it, ``ML_MACHINE``, or a bare machine word: an agent or assistant noun
+# alone is a person, "Mensaje para los agentes:")
+FOREIGN_READER = rf"(?:{ML_MACHINE}|ki|ia|ai|bots?|robots?|sprachmodell\w*|ai-\w+|ki-\w+|modelos? (?:de )?ia\b)"
 # (only words no English sentence uses: "not" (Turkish) would read "I'm not a robot: verify" as a dedication)
 FOREIGN_NOTICE = (r"(?:hinweis|nachricht|anweisung(?:en)?|mitteilung|notiz|botschaft|mensagem|mensaje|nota|aviso|instru(?:ção|ções|cción|"
                   r"cciones)|consigne|istruzion[ei]|messaggio|avviso|bericht|instructies?|melding|wiadomość|"
@@ -78,10 +79,6 @@ CJK_DEDICATION = (r"(?:给|致|对|向)[^，。：:！？\s]{0,10}?(?:ai|人工�
                   r"(?:さん|たち)?(?:への|へ)(?:指示|通知|メッセージ|お願い|連絡|命令)?\s*[：:]|(?:ai\s?(?:에이전트|어시스턴트|비서)?|모델|봇|"
                   r"챗봇)(?:님)?(?:들)?에게(?:\s*(?:알림|안내|지시|메시지|공지))?\s*[：:]")
 # the assistant called at the head of a sentence, a comma, then the order (languages other than English)
-# "Atención, agente:" (an attention word, then the agent; weaker: the agent may be a person)
-FOREIGN_ATTENTION = (r"\b(?:atención|atencion|atenção|atencao|achtung|attenzione|uwaga|dikkat|внимание)[\s,:!]+"
-                     r"(?:(?:el|la|o|a|der|die|lieber|liebe|querido|caro|cher|chère)\s+)?(?:agente|agent|asistente|assistente|"
-                     r"assistent|assistant|asystencie|ajan|агент|ассистент|bot|robot)\b")
 FOREIGN_VOCATIVE = (r"(?:^|(?<=[.!?。！？] )|(?<=[。！？]))\W{0,3}(?:asistente|assistente|assistent|asystencie|asystent|asistan|ассистент|"
                     r"सहायक|어시스턴트님?|비서님|アシスタント(?:さん)?|agente ia|agente de ia|ki-assistent|ki-agent)\s*[,，、،]\s*\S")
 NEW_TASK = (r"(?:新(?:的)?(?:任务|指令|指示)|新しい(?:タスク|指示|命令)|새(?:로운)? (?:지시|작업|명령|임무)|nueva tarea|"
@@ -159,8 +156,6 @@ ANCHORED_S14: dict[str, list[tuple[re.Pattern, float, tuple[str, ...] | re.Patte
          ("task changed", "task updated", "task replaced", "task reassigned", "task overridden")),
     ],
 }
-ANCHORED_S14["address"].append((re.compile(FOREIGN_ATTENTION), 2.5, ("atenc", "atenç", "achtung", "attenzione", "uwaga",
-                                                                      "dikkat", "внимание")))
 ANCHORED_S14["address"].append((re.compile(FOREIGN_HEAD), 2.5, ("ajan", "agenc", "agent", "ии-", "에이전트", "어시스턴트",
                                                                  "エージェント", "アシスタント", "代理", "助手")))
 # gate words (lower case) and characters the families above anchor on that the gate did not let through before
