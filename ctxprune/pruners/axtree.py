@@ -152,7 +152,7 @@ class AxTreePruner(Pruner):
                             if getattr(self.settings, "axtree_guard_minilm", False) else None)
         # or the fine-tuned classifier in its place (settings: axtree_guard_ft; loads on first use)
         if getattr(self.settings, "axtree_guard_ft", False):
-            self.guard_dense = FineTunedAgentTextHead()
+            self.guard_dense = FineTunedAgentTextHead(precision=getattr(self.settings, "axtree_guard_ft_dtype", "auto"))
         self._line_tokens: dict[str, int] = {}
         # Counting the tree's tokens (tiktoken) and tokenising its lines for the static embeddings (HF tokenizers)
         # run in native code that releases the GIL, so they overlap the guard, which is Python. Two tasks for each
@@ -163,8 +163,7 @@ class AxTreePruner(Pruner):
     def warm_up(self) -> None:
         super().warm_up()
         if isinstance(self.guard_dense, FineTunedAgentTextHead):  # reads the base model and the tuned layers once
-            self.guard_dense.proba(["warm up the guard's fine-tuned stage"])
-            self.guard_dense.clear()
+            self.guard_dense.warm_up()
 
     def model_ids(self) -> list[str]:
         """The packaged ranker and guard weights by content, so a retrained file never serves old cached results."""
@@ -173,7 +172,7 @@ class AxTreePruner(Pruner):
         if self.guard_dense is not None and self.guard_dense.available:
             ft = isinstance(self.guard_dense, FineTunedAgentTextHead)
             files.append(GUARD_FT_PATH if ft else GUARD_DENSE_PATH)
-            stage = "ft" if ft else "minilm"
+            stage = f"ft-{self.guard_dense.precision}" if ft else "minilm"
         return [*super().model_ids(), f"guard-stage-{stage}", *map(file_digest, files)]
 
     # ---------------------------------------------------------------- parse + guard
