@@ -35,6 +35,10 @@ class Settings(BaseSettings):
         "auto", description="precision of the fine-tuned guard stage; 'auto' is bfloat16 on a CPU with native bf16 "
         "(AVX512-BF16/AMX), else float32; in bfloat16, texts whose logit lands near the threshold are read again in "
         "float32, so verdicts match float32 (docs/axtree.md, session 15)")
+    axtree_guard_process: bool = Field(
+        True, description="axtree guard: run it in a child process of its own (started at warm-up), beside the line "
+        "scoring of the same request instead of taking turns with it on the GIL; until the child is ready, and if it "
+        "dies, the guard runs in the request's process (docs/axtree.md, session 15)")
     cross_model: str | None = Field(None, description="local cross-encoder folder; enables the 'cross' scorer")
     tokenizer: str = Field("cl100k_base", description="tiktoken encoding that counts every budget")
     warm_up_on_start: bool = True

@@ -6,11 +6,13 @@ other model must be a local folder.
 """
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import logging
 import os
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Callable
 from pathlib import Path
@@ -52,6 +54,41 @@ def _set_torch_threads() -> None:
     n = _runtime["torch_threads"] or container_cpus()
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
+
+
+@lru_cache(maxsize=1)
+def _openmp():
+    """torch's OpenMP runtime (its per-thread thread-count calls), or None when torch runs another parallel backend."""
+    try:
+        import torch
+
+        if "ATen parallel backend: OpenMP" not in torch.__config__.parallel_info():
+            return None
+        lib = ctypes.CDLL(None)  # torch loads its libgomp into the process's global namespace
+        lib.omp_get_max_threads.restype = ctypes.c_int
+        lib.omp_set_num_threads.argtypes = [ctypes.c_int]
+        return lib
+    except (ImportError, AttributeError, OSError):
+        return None
+
+
+@contextmanager
+def intra_op_threads(n: int | None):
+    """Torch intra-op threads for the torch calls this thread makes inside the block (``None``: unchanged).
+
+    OpenMP keeps the thread count per calling thread, so other threads, and this one after the block, are not
+    affected (``torch.set_num_threads`` is process-wide). For work that runs beside another busy thread of the same
+    request: two intra-op threads next to it on two cores wait on each other at every parallel region."""
+    omp = _openmp() if n else None
+    if omp is None:
+        yield
+        return
+    before = omp.omp_get_max_threads()
+    omp.omp_set_num_threads(n)
+    try:
+        yield
+    finally:
+        omp.omp_set_num_threads(before)
 
 
 @lru_cache(maxsize=4)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
@@ -21,15 +22,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ctxprune.contract import NonBlankStr, PruneRequest, PruneResult, Stats, Unit
 from ctxprune.gc_pause import gc_paused
+from ctxprune.models import intra_op_threads
 from ctxprune.pruners.axtree_guard import judge
 from ctxprune.pruners.axtree_guard_page import Removal, find_injections
+from ctxprune.pruners.axtree_guard_process import shared_guard_process
 from ctxprune.pruners.axtree_guard_ft import FT_PATH as GUARD_FT_PATH
 from ctxprune.pruners.axtree_guard_ft import FineTunedAgentTextHead
 from ctxprune.pruners.axtree_guard_model import DENSE_PATH as GUARD_DENSE_PATH
 from ctxprune.pruners.axtree_guard_model import MODEL_PATH as GUARD_LR_PATH
 from ctxprune.pruners.axtree_guard_model import AgentTextModel, DenseAgentTextHead
 from ctxprune.pruners.axtree_rank import MODEL_PATH as RANK_PATH
-from ctxprune.pruners.axtree_parse import Node, parse_json, parse_text, short_line
+from ctxprune.pruners.axtree_parse import Node, must_keep_lines, parse_json, parse_text, short_line
 from ctxprune.pruners.axtree_score import AxScorer, clear_words_cache
 from ctxprune.pruners.axtree_select import FULL, Selection, Selector, fit, place_markers, pruned_runs, render
 from ctxprune.pruners.base import Pruner
@@ -41,6 +44,7 @@ log = logging.getLogger(__name__)
 MAX_TREE_CHARS = 4_000_000
 MAX_JSON_NODES = 50_000
 MAX_JSON_DEPTH = 256
+CHILD_TIMEOUT_S = 20.0  # a guard child silent this long on one tree is stuck: restarted, the request guards here
 LINE_CACHE = 200_000  # token counts of shortened lines kept between requests
 # a 5k-line tree allocates ~100k short-lived objects after parsing, which set off collections that walk what the
 # request keeps alive (10-60 ms of a cold 5k-line request on a loaded host): the cyclic GC waits for the request
@@ -56,6 +60,13 @@ def _settle(speculated: Future | None) -> tuple[list[str] | None, np.ndarray | N
         log.warning("axtree speculative scoring failed (scored after the guard)", exc_info=speculated.exception())
         return None, None
     return speculated.result()
+
+
+def _split(removals: list[Removal]) -> tuple[list[Removal], set[int], set[int]]:
+    """(removals, removed lines, lines whose text the guard blanked to bid + role)."""
+    removed = {j for r in removals if not r.shortened for j in r.lines}
+    blanked = {j for r in removals if r.shortened for j in r.lines}
+    return removals, removed, blanked
 
 
 @lru_cache(maxsize=16)
@@ -151,8 +162,13 @@ class AxTreePruner(Pruner):
                                                lambda: self.hub.get("dense").model_id)
                             if getattr(self.settings, "axtree_guard_minilm", False) else None)
         # or the fine-tuned classifier in its place (settings: axtree_guard_ft; loads on first use)
+        ft_dtype = getattr(self.settings, "axtree_guard_ft_dtype", "auto")
         if getattr(self.settings, "axtree_guard_ft", False):
-            self.guard_dense = FineTunedAgentTextHead(precision=getattr(self.settings, "axtree_guard_ft_dtype", "auto"))
+            self.guard_dense = FineTunedAgentTextHead(precision=ft_dtype)
+        # the guard in a child process beside the scoring (settings: axtree_guard_process); the in-process guard
+        # above stays for when the child is not ready or is gone. The MiniLM sentence head runs in-process only.
+        in_child = getattr(self.settings, "axtree_guard_process", False) and not isinstance(self.guard_dense, DenseAgentTextHead)
+        self.guard_process = shared_guard_process(self.guard_dense is not None, ft_dtype) if in_child else None
         self._line_tokens: dict[str, int] = {}
         # Counting the tree's tokens (tiktoken) and tokenising its lines for the static embeddings (HF tokenizers)
         # run in native code that releases the GIL, so they overlap the guard, which is Python. Two tasks for each
@@ -164,6 +180,8 @@ class AxTreePruner(Pruner):
         super().warm_up()
         if isinstance(self.guard_dense, FineTunedAgentTextHead):  # reads the base model and the tuned layers once
             self.guard_dense.warm_up()
+        if self.guard_process is not None:
+            self.guard_process.start(wait=True)
 
     def model_ids(self) -> list[str]:
         """The packaged ranker and guard weights by content, so a retrained file never serves old cached results."""
@@ -184,14 +202,38 @@ class AxTreePruner(Pruner):
 
     @staticmethod
     def must_keep(nodes: list[Node], keep: list[str]) -> set[int]:
-        return {n.index for n in nodes if any(k in n.line for k in keep)} if keep else set()
+        return must_keep_lines(nodes, keep)
 
     def apply_guard(self, nodes: list[Node], must: set[int], goal: str | None = None) -> tuple[list[Removal], set[int], set[int]]:
         """(removals, removed lines, lines whose text the guard blanked to bid + role)."""
-        removals = find_injections(nodes, protected=must, model=self.guard_model, dense=self.guard_dense, goal=goal)
-        removed = {j for r in removals if not r.shortened for j in r.lines}
-        blanked = {j for r in removals if r.shortened for j in r.lines}
-        return removals, removed, blanked
+        return _split(find_injections(nodes, protected=must, model=self.guard_model, dense=self.guard_dense, goal=goal))
+
+    def _submit_guard(self, req: AxTreeRequest) -> Future | None:
+        """The guard child's future for this request (None: guard here; off, not ready, or gone)."""
+        if not req.guard or self.guard_process is None:
+            return None
+        tree = req.axtree if isinstance(req.axtree, str) else req.axtree.model_dump(exclude_none=True)
+        try:
+            return self.guard_process.submit(tree, req.keep, req.goal)
+        except Exception:  # the child is an optimisation: the request guards in-process
+            log.exception("axtree guard process: submit failed")
+            return None
+
+    def _child_removals(self, job: Future, n_nodes: int) -> list[Removal] | None:
+        """The child's removals, or None (then the caller guards in-process)."""
+        try:
+            n_child, removals = job.result(timeout=CHILD_TIMEOUT_S)
+        except FutureTimeout:
+            log.error("axtree guard process gave no answer in %.0f s: restarted; guarding in-process", CHILD_TIMEOUT_S)
+            self.guard_process.restart()
+            return None
+        except Exception as exc:
+            log.warning("axtree guard process failed for this request (%s); guarding in-process", exc)
+            return None
+        if n_child != n_nodes:  # the same parser on the same text: cannot happen unless the two codes differ
+            log.error("axtree guard process parsed %d lines, the request %d; guarding in-process", n_child, n_nodes)
+            return None
+        return removals
 
     def _count_each(self, texts: list[str]) -> list[int]:
         """Token count per text (shortened ancestor lines); a text seen before (the same page one step later) is counted once."""
@@ -211,8 +253,9 @@ class AxTreePruner(Pruner):
 
     def _score_unguarded(self, req: AxTreeRequest, nodes: list[Node]) -> tuple[list[str], np.ndarray]:
         """The lines' texts and scores as if the guard removed nothing (embedding them caches them for a rescore)."""
-        texts = self.scorer.prefetch(nodes)
-        return texts, self.scorer.score(req.goal, req.previous_actions, nodes, exclude=set(), texts=texts)[0]
+        with intra_op_threads(1):  # beside the guard (see _run)
+            texts = self.scorer.prefetch(nodes)
+            return texts, self.scorer.score(req.goal, req.previous_actions, nodes, exclude=set(), texts=texts)[0]
 
     def clear_local(self) -> None:
         """Forget the per-line caches (token counts, words, guard verdicts): benchmarks of the cold path."""
@@ -222,23 +265,40 @@ class AxTreePruner(Pruner):
         self.guard_model.clear()
         if self.guard_dense is not None:
             self.guard_dense.clear()
+        if self.guard_process is not None:
+            self.guard_process.clear()
 
     # ---------------------------------------------------------------- run
     def run(self, req: AxTreeRequest) -> AxTreeResult:
+        job = self._submit_guard(req)  # the child parses and guards the tree while this process parses and scores it
         nodes = self.parse(req.axtree)
         with gc_paused(len(nodes) >= GC_PAUSE_LINES):
-            return self._run(req, nodes)
+            return self._run(req, nodes, job)
 
-    def _run(self, req: AxTreeRequest, nodes: list[Node]) -> AxTreeResult:
+    def _run(self, req: AxTreeRequest, nodes: list[Node], job: Future | None = None) -> AxTreeResult:
         must = self.must_keep(nodes, req.keep)  # before the submits: nothing may raise between a submit and its wait
         counted = self._overlap.submit(self.counter.count_lines, [n.line for n in nodes])
-        # with the guard on, the lines are embedded and scored beside it as if it removes nothing (what it finds on
-        # nearly every page); when it does remove lines, they are scored again without them (the same result)
-        speculated = self._overlap.submit(self._score_unguarded, req, nodes) if req.guard else None
-        try:
-            removals, removed, blanked = self.apply_guard(nodes, must, req.goal) if req.guard else ([], set(), set())
-        finally:  # the nodes are changed below: the speculative scoring must be done reading them
-            texts, scored = _settle(speculated)
+        removals = texts = scored = None
+        if job is not None:
+            try:
+                texts, scored = self._score_unguarded(req, nodes)
+            except Exception:  # scored again below, where a failure is handled
+                log.exception("axtree scoring beside the guard process failed")
+            removals = self._child_removals(job, len(nodes))
+        in_child = removals is not None
+        if removals is None and req.guard:
+            # guarding here: the lines are embedded and scored beside it as if it removes nothing (what it finds on
+            # nearly every page); when it does remove lines, they are scored again without them (the same result)
+            speculated = self._overlap.submit(self._score_unguarded, req, nodes) if scored is None else None
+            try:
+                # the guard and the speculative scoring share the cores: torch (the guard's fine-tuned stage, the
+                # scoring's dense model) runs one intra-op thread in each (paired A/B in docs/axtree.md, session 15)
+                with intra_op_threads(1 if speculated is not None else None):
+                    removals = self.apply_guard(nodes, must, req.goal)[0]
+            finally:  # the nodes are changed below: the speculative scoring must be done reading them
+                if speculated is not None:
+                    texts, scored = _settle(speculated)
+        removals, removed, blanked = _split(removals or [])
         if removals:
             scored = None
         if blanked:  # blanked names change the texts (and their nameless children's): score works them out again
@@ -267,8 +327,11 @@ class AxTreePruner(Pruner):
                             reason={n.index: "unchanged (fallback)" for n in nodes})
             text = "\n".join(n.line for n in nodes if n.index not in removed)
             tokens_out = self.counter.count(text)
-        return self._result(req, nodes, sel, scores, text, tokens_in, tokens_out, limit, removals, removed, fallback,
-                            line_tokens)
+        result = self._result(req, nodes, sel, scores, text, tokens_in, tokens_out, limit, removals, removed, fallback,
+                              line_tokens)
+        if req.guard:
+            result.stats.extra["guard_process"] = in_child
+        return result
 
     def _prune(self, req: AxTreeRequest, nodes: list[Node], removed: set[int], must: set[int], limit: int | None,
                line_tokens: list[int], texts: list[str] | None = None,

@@ -198,3 +198,8 @@ def subtree(nodes: list[Node], i: int) -> list[int]:
         out.append(j)
         todo.extend(nodes[j].children)
     return sorted(out)
+
+
+def must_keep_lines(nodes: list[Node], keep: list[str] | None) -> set[int]:
+    """Lines holding any of the caller's must-keep strings."""
+    return {n.index for n in nodes if any(k in n.line for k in keep)} if keep else set()
