@@ -164,10 +164,15 @@ def test_the_setting_switches_the_stage_on_in_place_of_the_linear_head_and_keys_
     from ctxprune.config import Settings
 
     assert Settings(redis_url=None).axtree_guard_ft  # on by default since session 9
-    default = Engine(Settings(redis_url=None, warm_up_on_start=False), cache=MemoryCache(8)).pruner("axtree")
+    here = Settings(redis_url=None, warm_up_on_start=False, axtree_guard_process=False)  # the guard in this process
+    default = Engine(here, cache=MemoryCache(8)).pruner("axtree")
     assert isinstance(default.guard_dense, ft.FineTunedAgentTextHead) and default.guard_dense._enc is None
     default.warm_up()  # warm-up loads the stage, so the first request does not
     assert default.guard_dense._enc is not None and not default.guard_dense._seen
+    # with the guard's child process up, this process's copy loads only when it is needed (the child died)
+    child = Engine(Settings(redis_url=None, warm_up_on_start=False), cache=MemoryCache(8)).pruner("axtree")
+    child.warm_up()
+    assert child.guard_process.ready and child.guard_dense._enc is None
     off = Engine(Settings(redis_url=None, axtree_guard_ft=False), cache=MemoryCache(8)).pruner("axtree")
     on = Engine(Settings(redis_url=None, axtree_guard_ft=True, axtree_guard_minilm=True), cache=MemoryCache(8)).pruner("axtree")
     assert isinstance(on.guard_dense, ft.FineTunedAgentTextHead) and on.guard_dense._enc is None  # not loaded yet

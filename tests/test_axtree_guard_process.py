@@ -157,3 +157,32 @@ def test_clear_reaches_the_child(in_child):
     finally:
         del pruner.guard_process._send
     assert sent == ["clear"]
+
+
+def test_a_request_the_child_leaves_unanswered_is_guarded_in_process_and_a_busy_child_is_not_killed(in_child, monkeypatch):
+    from concurrent.futures import Future
+
+    from ctxprune.pruners import axtree as ax
+
+    pruner = in_child.pruner("axtree")
+    proc = pruner.guard_process._proc
+    monkeypatch.setattr(ax, "CHILD_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(pruner.guard_process, "submit", lambda tree, keep, goal: Future())  # never answered
+    res = in_child.prune("axtree", {"goal": "find laptops", "axtree": TREE}, use_cache=False)
+    assert res.stats.extra["guard_process"] is False and [r.bid for r in res.removed_injections] == ["3"]
+    assert pruner.guard_process._proc is proc and proc.poll() is None  # it answered recently: busy, not stuck
+
+
+def test_a_silent_child_with_work_is_restarted(in_child):
+    from concurrent.futures import Future
+
+    guard = in_child.pruner("axtree").guard_process
+    proc = guard._proc
+    assert not guard.restart_if_stuck(0.0)  # no work pending: nothing to wait for
+    with guard._lock:
+        guard._pending[-1] = Future()  # a request it never answered
+        guard._last_reply -= 60
+    assert guard.restart_if_stuck(30.0)
+    assert proc.wait(10) is not None and guard.start(wait=True) and guard._proc is not proc
+    res = in_child.prune("axtree", {"goal": "find laptops", "axtree": TREE}, use_cache=False)
+    assert res.stats.extra["guard_process"] is True and [r.bid for r in res.removed_injections] == ["3"]

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 MAX_TREE_CHARS = 4_000_000
 MAX_JSON_NODES = 50_000
 MAX_JSON_DEPTH = 256
-CHILD_TIMEOUT_S = 20.0  # a guard child silent this long on one tree is stuck: restarted, the request guards here
+CHILD_TIMEOUT_S = 20.0  # a request waits this long for the guard child, then guards here (a silent child is restarted)
 LINE_CACHE = 200_000  # token counts of shortened lines kept between requests
 # a 5k-line tree allocates ~100k short-lived objects after parsing, which set off collections that walk what the
 # request keeps alive (10-60 ms of a cold 5k-line request on a loaded host): the cyclic GC waits for the request
@@ -178,10 +178,11 @@ class AxTreePruner(Pruner):
 
     def warm_up(self) -> None:
         super().warm_up()
-        if isinstance(self.guard_dense, FineTunedAgentTextHead):  # reads the base model and the tuned layers once
+        # with the guard's child up, this process's copy of the fine-tuned stage (~150 MB) loads only if it is needed
+        # (the child died); otherwise it reads the base model and the tuned layers now
+        in_child = self.guard_process is not None and self.guard_process.start(wait=True)
+        if isinstance(self.guard_dense, FineTunedAgentTextHead) and not in_child:
             self.guard_dense.warm_up()
-        if self.guard_process is not None:
-            self.guard_process.start(wait=True)
 
     def model_ids(self) -> list[str]:
         """The packaged ranker and guard weights by content, so a retrained file never serves old cached results."""
@@ -224,8 +225,9 @@ class AxTreePruner(Pruner):
         try:
             n_child, removals = job.result(timeout=CHILD_TIMEOUT_S)
         except FutureTimeout:
-            log.error("axtree guard process gave no answer in %.0f s: restarted; guarding in-process", CHILD_TIMEOUT_S)
-            self.guard_process.restart()
+            stuck = self.guard_process.restart_if_stuck(CHILD_TIMEOUT_S)
+            log.error("axtree guard process gave no answer in %.0f s (%s); guarding in-process", CHILD_TIMEOUT_S,
+                      "silent: restarted" if stuck else "busy with other trees")
             return None
         except Exception as exc:
             log.warning("axtree guard process failed for this request (%s); guarding in-process", exc)

@@ -23,6 +23,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import Future
 from pathlib import Path
 from typing import BinaryIO
@@ -136,6 +137,7 @@ class GuardProcess:
         self._next = 0
         self._ready = threading.Event()
         self._starting = False
+        self._last_reply = time.monotonic()
         self.failures = 0
 
     @property
@@ -171,12 +173,14 @@ class GuardProcess:
         with self._lock:
             self._proc = proc
             self._starting = False
+            self._last_reply = time.monotonic()
             self._ready.set()
         threading.Thread(target=self._read, args=(proc,), name="ctxprune-guard-replies", daemon=True).start()
 
     def _read(self, proc: subprocess.Popen) -> None:
         while (msg := read_message(proc.stdout)) is not None:
             with self._lock:
+                self._last_reply = time.monotonic()
                 fut = self._pending.pop(msg[1], None)
             if fut is None:
                 continue
@@ -242,12 +246,15 @@ class GuardProcess:
         except (OSError, ValueError, IndexError):
             return None
 
-    def restart(self) -> None:
-        """Kill a stuck child; it is started again in the background (requests guard in-process meanwhile)."""
+    def restart_if_stuck(self, silent_s: float) -> bool:
+        """Kill the child if it has work and has not replied for ``silent_s`` (busy with a queue of trees is not
+        stuck); it is started again in the background (requests guard in-process meanwhile)."""
         with self._lock:
             proc = self._proc
-        if proc is not None:
+            stuck = proc is not None and bool(self._pending) and time.monotonic() - self._last_reply >= silent_s
+        if stuck:
             proc.kill()  # the reply reader sees the end of the pipe and starts a new child
+        return stuck
 
     def close(self) -> None:
         with self._lock:
