@@ -78,7 +78,9 @@ def intra_op_threads(n: int | None):
 
     OpenMP keeps the thread count per calling thread, so other threads, and this one after the block, are not
     affected (``torch.set_num_threads`` is process-wide). For work that runs beside another busy thread of the same
-    request: two intra-op threads next to it on two cores wait on each other at every parallel region."""
+    request: two intra-op threads next to it on two cores wait on each other at every parallel region. A hint, not a
+    cap: once ``torch.set_num_threads`` has been called (``torch_threads``, or a container CPU count that differs from
+    the host's), MKL's float32 products follow MKL's own process-wide count (its per-thread call is not exported)."""
     omp = _openmp() if n else None
     if omp is None:
         yield
@@ -203,7 +205,12 @@ def cpu_has_bf16() -> bool:
     try:
         import torch
 
-        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        if not (torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()):
+            return False
+        # oneDNN "supports" bf16 on any AVX-512 CPU, emulated (slower than fp32) without the bf16 instructions
+        native = (getattr(torch.cpu, "_is_avx512_bf16_supported", None), getattr(torch.cpu, "_is_amx_tile_supported", None))
+        checks = [f for f in native if f is not None]
+        return not checks or any(f() for f in checks)
     except (ImportError, AttributeError, RuntimeError):
         return False
 

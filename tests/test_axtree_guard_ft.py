@@ -202,7 +202,7 @@ def test_bfloat16_logits_stay_close_to_float32(tmp_path, base_state):
     assert np.std(_logit(exact)) > 0.1
 
 
-def test_bfloat16_texts_near_the_threshold_are_read_again_in_float32(tmp_path, base_state):
+def test_bfloat16_texts_near_or_above_the_threshold_are_read_again_in_float32(tmp_path, base_state):
     exact = ft.FineTunedAgentTextHead(path=_file(tmp_path, base_state, n_frozen=2, n_tuned=4)[0],
                                       precision="float32").proba(LOGIT_TEXTS)
     # the threshold just under one text's float32 probability: that text, and only texts as close, get the float32 value
@@ -213,9 +213,10 @@ def test_bfloat16_texts_near_the_threshold_are_read_again_in_float32(tmp_path, b
     real = fast._forward
     fast._forward = lambda seqs, bf16: (rechecked.extend([len(seqs)] if not bf16 else []), real(seqs, bf16))[1]
     p = fast.proba(LOGIT_TEXTS)
-    near = np.abs(_logit(exact) - _logit(edge)) < ft.RECHECK_LOGITS
+    near = _logit(exact) > _logit(edge) - ft.RECHECK_LOGITS  # near the threshold, or above it
     assert near[1] and not near.all() and rechecked == [int(near.sum())]
     assert np.allclose(p[near], exact[near], rtol=0, atol=1e-9)  # float32, as the float32 stage gives
+    assert not np.allclose(p[~near], exact[~near], rtol=0, atol=1e-9)  # the rest stays bf16's
     assert (p >= fast.threshold).tolist() == (exact >= fast.threshold).tolist()
 
 

@@ -186,3 +186,119 @@ def test_a_silent_child_with_work_is_restarted(in_child):
     assert proc.wait(10) is not None and guard.start(wait=True) and guard._proc is not proc
     res = in_child.prune("axtree", {"goal": "find laptops", "axtree": TREE}, use_cache=False)
     assert res.stats.extra["guard_process"] is True and [r.bid for r in res.removed_injections] == ["3"]
+
+
+def test_concurrent_large_trees_with_large_replies_do_not_deadlock(in_child):
+    """Requests and replies both larger than a pipe's buffer, from several threads at once: a writer blocked on a full
+    pipe must not stop the replies from being read (the child would block writing one and never read on)."""
+    import threading
+
+    lines = ["[1] RootWebArea 'Shop'"] + [f"\t[{10 + i}] dialog 'Notice {i}'\n\t\tStaticText '{ATTACK} (copy {i})'"
+                                          for i in range(600)]
+    lines += [f"\t[{1000 + i}] link 'Product number {i} of the spring catalogue, in stock, free delivery'" for i in range(3000)]
+    tree = "\n".join(lines)
+    assert len(tree) > 4 * 65536
+    results, errors = [], []
+
+    def one():
+        try:
+            results.append(in_child.prune("axtree", {"goal": "find laptops", "axtree": tree}, use_cache=False))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, daemon=True) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(240)
+    assert not any(t.is_alive() for t in threads), "requests hung"
+    assert not errors and len(results) == 4
+    assert all(len(r.removed_injections) == 600 for r in results)
+    assert any(r.stats.extra["guard_process"] for r in results)
+
+
+def test_the_child_runs_this_package_whatever_the_working_directory_holds(tmp_path, monkeypatch):
+    shadow = tmp_path / "ctxprune"
+    shadow.mkdir()
+    (shadow / "__init__.py").write_text("raise ImportError('the shadow package was imported')\n")
+    monkeypatch.chdir(tmp_path)
+    proc = gp.GuardProcess(ft=False, ft_dtype="auto")
+    try:
+        assert proc.start(wait=True), "the child did not start"
+        n, removals = proc.submit(TREE, None, "find laptops").result(60)
+        assert n == len(TREE.splitlines()) and [r.bid for r in removals] == ["3"]
+    finally:
+        proc.close()
+
+
+def test_a_child_that_cannot_start_settles_at_once_backs_off_and_leaves_nothing_running(monkeypatch):
+    import subprocess
+    import time
+
+    proc = gp.GuardProcess(ft=False, ft_dtype="auto")
+    started = []
+    real_popen = subprocess.Popen
+
+    def popen(*a, **k):
+        p = real_popen(*a, **k)
+        started.append(p)
+        return p
+
+    monkeypatch.setattr(proc, "_command", lambda: [sys.executable, "-c", "import time; time.sleep(30)"])  # never ready
+    monkeypatch.setattr(gp.subprocess, "Popen", popen)
+    monkeypatch.setattr(gp, "read_message", lambda inp: None)  # as if the child closed its output at once
+    t0 = time.monotonic()
+    assert not proc.start(wait=True)
+    assert time.monotonic() - t0 < 30 and proc.failed_starts == 1
+    assert len(started) == 1 and started[0].poll() is not None  # killed and waited for
+    assert not proc.start(wait=True) and len(started) == 1  # backing off: no second launch yet
+    assert proc.submit(TREE, None, "x") is None and len(started) == 1
+
+
+def test_native_writes_to_stdout_in_the_child_do_not_corrupt_the_replies(monkeypatch):
+    monkeypatch.setenv("ONEDNN_VERBOSE", "1")  # oneDNN prints a line to file descriptor 1 per primitive it runs
+    proc = gp.GuardProcess(ft=True, ft_dtype="bfloat16")
+    try:
+        assert proc.start(wait=True)
+        n, removals = proc.submit(TREE, None, "find laptops").result(60)
+        assert [r.bid for r in removals] == ["3"] and proc.ready and proc.failures == 0
+    finally:
+        proc.close()
+
+
+def test_a_corrupt_reply_stream_drops_the_child_and_requests_guard_in_process(in_child):
+    guard = in_child.pruner("axtree").guard_process
+    fut = guard._send("ping")
+    fut.result(30)
+    with pytest.raises(ValueError, match="stream is corrupt"):
+        gp.read_message(io.BytesIO(b"\xff" * 8 + b"x"))
+    res = in_child.prune("axtree", {"goal": "find laptops", "axtree": TREE}, use_cache=False)
+    assert [r.bid for r in res.removed_injections] == ["3"]
+
+
+def test_a_full_queue_guards_in_process(in_child):
+    from concurrent.futures import Future
+
+    guard = in_child.pruner("axtree").guard_process
+    with guard._lock:
+        fake = {-1 - i: Future() for i in range(gp.MAX_PENDING)}
+        guard._pending.update(fake)
+    try:
+        assert guard.submit(TREE, None, "x") is None
+        res = in_child.prune("axtree", {"goal": "find laptops", "axtree": TREE}, use_cache=False)
+        assert res.stats.extra["guard_process"] is False and [r.bid for r in res.removed_injections] == ["3"]
+    finally:
+        with guard._lock:
+            for k in fake:
+                guard._pending.pop(k, None)
+
+
+def test_cache_keys_name_the_childs_stage_without_loading_this_process_copy():
+    eng = Engine(Settings(redis_url=None, warm_up_on_start=False), cache=MemoryCache(8))
+    eng.warm_up(["axtree"])
+    pruner = eng.pruner("axtree")
+    assert pruner.guard_process.ready
+    ids = pruner.model_ids()
+    assert f"guard-stage-{pruner.guard_process.stage}" in ids and pruner.guard_process.stage.startswith("ft-")
+    eng.prune("axtree", {"goal": "find laptops", "axtree": TREE})  # cached path: computes the key
+    assert not pruner.guard_dense._loaded  # this process's copy of the fine-tuned stage was not read

@@ -188,7 +188,12 @@ class AxTreePruner(Pruner):
         """The packaged ranker and guard weights by content, so a retrained file never serves old cached results."""
         files = [self.scorer.w.ranker or RANK_PATH, GUARD_LR_PATH]
         stage = "none"
-        if self.guard_dense is not None and self.guard_dense.available:
+        child = self.guard_process.stage if self.guard_process is not None else None
+        if child is not None:  # what the child runs (asking this process's copy would load it)
+            stage = child
+            if child != "none":
+                files.append(GUARD_FT_PATH)
+        elif self.guard_dense is not None and self.guard_dense.available:
             ft = isinstance(self.guard_dense, FineTunedAgentTextHead)
             files.append(GUARD_FT_PATH if ft else GUARD_DENSE_PATH)
             stage = f"ft-{self.guard_dense.precision}" if ft else "minilm"

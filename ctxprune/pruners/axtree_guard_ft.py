@@ -13,9 +13,10 @@ texts the cheap path let pass are judged, in one batch. Missing or corrupt weigh
 the file's fingerprint, turn the stage off (logged); the rest of the guard runs.
 
 Precision (session 15): on a CPU that multiplies bfloat16 natively the pass runs under bfloat16 autocast (linear layers
-in bf16, layer norms in fp32), about twice as fast; a text whose bf16 logit lands within ``RECHECK_LOGITS`` of the
-threshold's logit is read again in float32, so a verdict differs from the float32 one only where bf16 moves a logit by
-more than that (the largest move seen over 3,125 attack, look-alike and page texts was 0.29).
+in bf16, layer norms in fp32), about twice as fast; a text whose bf16 logit is above the threshold's logit less
+``RECHECK_LOGITS`` (or not finite) is read again in float32, so a verdict, and the probability a removal reports,
+differ from the float32 ones only where bf16 lowers a logit by more than that (the largest move seen over 3,141
+attack, look-alike and page texts was 0.29; a measured margin, not a bound).
 """
 from __future__ import annotations
 
@@ -284,9 +285,10 @@ class FineTunedAgentTextHead:
 
     @property
     def precision(self) -> str:
-        """What the forward pass runs in once loaded: 'bfloat16' (with the float32 re-check) or 'float32'."""
-        self.weights
-        return "bfloat16" if self._bf16 else "float32"
+        """What the forward pass runs in: 'bfloat16' (with the float32 re-check) or 'float32' (known without loading)."""
+        if self._loaded:
+            return "bfloat16" if self._bf16 else "float32"
+        return "bfloat16" if self._precision == "bfloat16" or self._precision == "auto" and cpu_has_bf16() else "float32"
 
     @property
     def available(self) -> bool:
@@ -321,7 +323,8 @@ class FineTunedAgentTextHead:
             return self._forward(seqs, bf16=False)
         out = self._forward(seqs, bf16=True)
         edge = np.log(self._w.threshold / (1.0 - self._w.threshold))
-        near = np.flatnonzero(np.abs(out - edge) < RECHECK_LOGITS)
+        # near the threshold or above it (flagged texts are few, and their reported p is then float32's), or not finite
+        near = np.flatnonzero(~(out <= edge - RECHECK_LOGITS))
         if near.size:
             out[near] = self._forward([seqs[i] for i in near], bf16=False)
         return out
