@@ -201,10 +201,10 @@ class AxTreePruner(Pruner):
 
     # ---------------------------------------------------------------- parse + guard
     @staticmethod
-    def parse(tree: str | AxNode) -> list[Node]:
+    def parse(tree: str | AxNode | dict) -> list[Node]:
         if isinstance(tree, str):
             return parse_text(tree)
-        return parse_json(tree.model_dump(exclude_none=True))
+        return parse_json(tree if isinstance(tree, dict) else tree.model_dump(exclude_none=True))
 
     @staticmethod
     def must_keep(nodes: list[Node], keep: list[str]) -> set[int]:
@@ -214,11 +214,10 @@ class AxTreePruner(Pruner):
         """(removals, removed lines, lines whose text the guard blanked to bid + role)."""
         return _split(find_injections(nodes, protected=must, model=self.guard_model, dense=self.guard_dense, goal=goal))
 
-    def _submit_guard(self, req: AxTreeRequest) -> Future | None:
+    def _submit_guard(self, req: AxTreeRequest, tree: str | dict) -> Future | None:
         """The guard child's future for this request (None: guard here; off, not ready, or gone)."""
         if not req.guard or self.guard_process is None:
             return None
-        tree = req.axtree if isinstance(req.axtree, str) else req.axtree.model_dump(exclude_none=True)
         try:
             return self.guard_process.submit(tree, req.keep, req.goal)
         except Exception:  # the child is an optimisation: the request guards in-process
@@ -277,8 +276,9 @@ class AxTreePruner(Pruner):
 
     # ---------------------------------------------------------------- run
     def run(self, req: AxTreeRequest) -> AxTreeResult:
-        job = self._submit_guard(req)  # the child parses and guards the tree while this process parses and scores it
-        nodes = self.parse(req.axtree)
+        tree = req.axtree if isinstance(req.axtree, str) else req.axtree.model_dump(exclude_none=True)
+        job = self._submit_guard(req, tree)  # the child parses and guards the tree while this process parses and scores it
+        nodes = self.parse(tree)
         with gc_paused(len(nodes) >= GC_PAUSE_LINES):
             return self._run(req, nodes, job)
 

@@ -270,7 +270,7 @@ class FineTunedAgentTextHead:
                 load_tuned(enc, w.tensors)
                 enc.eval()
                 self._tok, self._enc, self._w = tokenizer(folder, w.max_tokens), enc, w
-                self._bf16 = self._precision == "bfloat16" or self._precision == "auto" and cpu_has_bf16()
+                self._bf16 = self.precision == "bfloat16"
             except FileNotFoundError as exc:
                 log.warning("axtree guard fine-tuned classifier off: %s", exc)
             except Exception as exc:  # corrupt / foreign file, a base that does not load: the stage is off
@@ -286,9 +286,9 @@ class FineTunedAgentTextHead:
     @property
     def precision(self) -> str:
         """What the forward pass runs in: 'bfloat16' (with the float32 re-check) or 'float32' (known without loading)."""
-        if self._loaded:
-            return "bfloat16" if self._bf16 else "float32"
-        return "bfloat16" if self._precision == "bfloat16" or self._precision == "auto" and cpu_has_bf16() else "float32"
+        if self._precision == "auto":
+            return "bfloat16" if cpu_has_bf16() else "float32"
+        return self._precision
 
     @property
     def available(self) -> bool:
@@ -306,7 +306,7 @@ class FineTunedAgentTextHead:
         """Load, and run one pass in each precision the stage uses (the first pass of each is slow)."""
         if self.weights is None:
             return
-        seqs = [e.ids[:sum(e.attention_mask)] for e in self._tok.encode_batch(["warm up the guard's fine-tuned stage"])]
+        seqs = self._wordpieces(["warm up the guard's fine-tuned stage"])
         self._forward(seqs, bf16=False)
         if self._bf16:
             self._forward(seqs, bf16=True)
@@ -317,8 +317,12 @@ class FineTunedAgentTextHead:
             return np.zeros(len(texts))
         return per_text_probability(texts, self._seen, self._cache_size, self._logits)
 
+    def _wordpieces(self, texts: list[str]) -> list[list[int]]:
+        """Each text's wordpiece ids, unpadded (at most ``max_tokens``)."""
+        return [e.ids[:sum(e.attention_mask)] for e in self._tok.encode_batch(texts)]
+
     def _logits(self, parts: list[str]) -> np.ndarray:
-        seqs = [e.ids[:sum(e.attention_mask)] for e in self._tok.encode_batch(parts)]
+        seqs = self._wordpieces(parts)
         if not self._bf16:
             return self._forward(seqs, bf16=False)
         out = self._forward(seqs, bf16=True)
